@@ -1,0 +1,355 @@
+"""Features: named cue values and hashed n-grams, one sparse row per post, vectorised over a batch.
+
+A row has three blocks:
+
+* the named features of :data:`FEATURE_NAMES` (cue counts from :mod:`dialogcls.lexicon`, position
+  and question cues, metadata), documented in :data:`FEATURE_DOCS`;
+* hashed word unigrams and bigrams of normalised tokens (handles, links and numbers replaced by
+  placeholders; a start marker makes "starts with a handle" an n-gram too), L2-normalised;
+* hashed character 3- and 4-grams of the words, L2-normalised.
+
+Everything is computed on flat token arrays of the whole batch; no step loops over tokens in Python
+except the one dictionary lookup per token in :meth:`dialogcls.prep.TypeTable.ids`.
+
+Example
+-------
+>>> from dialogcls.types import PostBatch
+>>> featurizer = Featurizer(n_features=2**12)
+>>> X = featurizer.transform(PostBatch.from_columns(["@anna Danke dir!"], is_reply=[True]))
+>>> X.shape == (1, featurizer.n_columns)
+True
+>>> float(X[0, FEATURE_NAMES.index("thanks")]) > 0
+True
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from .lexicon import CUE_NAMES
+from .prep import (HANDLE, HASHTAG, PUNCT, SIGNATURE, URL, EMOJI, NUMBER, WORD, TokenBatch, TypeTable,
+                   build_lemma_map, phrase_cues, per_post_sum, stable_hash, tokenize_batch)
+from .types import PostBatch
+
+#: Bump when the meaning or order of features changes; stored with every model and checked on load.
+FEATURE_SCHEMA_VERSION = 1
+
+PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
+
+FEATURE_DOCS: dict[str, str] = {
+    **{name: f"cue: {doc}" for name, doc in CUE_NAMES.items()},
+    "question_marks": "number of question marks",
+    "ends_with_question": "the text ends with a question (links, hashtags, emoji aside)",
+    "question_then_link": "a question followed by a link (teaser)",
+    "question_then_cta": "a question followed by a call to action (teaser)",
+    "verb_first_question": "a sentence opens with a finite verb and the post asks (Habt ihr …?)",
+    "question_word_question": "a sentence opens with a question word and the post asks",
+    "leading_handle": "the post opens with an @handle (address)",
+    "leading_handles": "how many @handles open the post",
+    "dot_handle": "the post opens with '.@handle' (a public mention, not address)",
+    "retweet": "a plain share: 'RT @handle'",
+    "inner_handles": "@handles inside the text (mentions)",
+    "greeting_start": "the first word after the handles is a greeting",
+    "address_start": "the first word after the handles addresses the reader or thanks",
+    "links": "number of links",
+    "hashtags": "number of hashtags",
+    "emoji": "number of emoji",
+    "exclamations": "number of exclamation marks",
+    "signature": "an agent signature (^AB, /je, *MS)",
+    "thread_marker": "a thread marker such as 1/3 or a thread emoji",
+    "truncated": "the text ends in an ellipsis",
+    "words": "number of words (log)",
+    "is_reply": "metadata: marked as a reply",
+    "not_reply": "metadata: marked as not a reply",
+    "reply_unknown": "metadata: reply flag unknown",
+    "reply_to_other": "metadata: replies to another account",
+    "self_thread": "metadata: replies to its own author (a thread)",
+    "addresses_reply_to": "the leading @handle is the account replied to",
+    "replyish_promo": "reply-shaped and promotional (promo, cta, links)",
+    "replyish_personal": "reply-shaped and personal (thanks, apology, help, you)",
+    "toplevel_invite": "not reply-shaped and invites answers",
+    "lang_de": "language: German",
+    "lang_en": "language: English",
+    "lang_mixed": "language: mixed",
+    **{f"platform_{p}": f"platform: {p}" for p in PLATFORMS},
+    "platform_unknown": "platform unknown or other",
+}
+#: The named features, in column order.
+FEATURE_NAMES: list[str] = list(FEATURE_DOCS)
+#: Names of the two hashed blocks as they appear in explanations.
+NGRAM_BLOCKS = ("word n-grams", "character n-grams")
+
+_N_CUES = len(CUE_NAMES)
+_CUE = {name: i for i, name in enumerate(CUE_NAMES)}
+_FEATURE = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_BOS = stable_hash("<s>")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+class Featurizer:
+    """Turn a :class:`~dialogcls.types.PostBatch` into a sparse feature matrix.
+
+    Parameters
+    ----------
+    n_features : int
+        Buckets of each hashed n-gram block.
+    char_ngrams : tuple of int
+        Character n-gram lengths.
+    lemma_maps : mapping or None
+        Per-language ``{form: lemma}`` for cue words; built from spaCy's lookup tables when None.
+    max_types : int
+        Bound of the type table (see :class:`~dialogcls.prep.TypeTable`).
+    """
+
+    def __init__(self, *, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4),
+                 lemma_maps: Mapping[str, Mapping[str, str]] | None = None,
+                 max_types: int = 200_000) -> None:
+        self.n_features = n_features
+        self.char_ngrams = tuple(char_ngrams)
+        self.lemma_maps = dict(lemma_maps) if lemma_maps is not None else {
+            lang: build_lemma_map(lang) for lang in ("de", "en")}
+        self.max_types = max_types
+        self._table: TypeTable | None = None
+
+    @property
+    def n_columns(self) -> int:
+        return len(FEATURE_NAMES) + 2 * self.n_features
+
+    @property
+    def table(self) -> TypeTable:
+        if self._table is None:
+            self._table = TypeTable(self.lemma_maps, n_features=self.n_features,
+                                    char_ngrams=self.char_ngrams, max_types=self.max_types)
+        return self._table
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_table"] = None  # a cache; rebuilt on first use
+        return state
+
+    def tokenize(self, posts: PostBatch) -> TokenBatch:
+        """Tokens and languages of ``posts``."""
+        return tokenize_batch(posts.text, self.table, lang=posts.lang)
+
+    def transform(self, posts: PostBatch, tokens: TokenBatch | None = None) -> sp.csr_matrix:
+        """The feature matrix of ``posts`` (``tokens`` may be passed when already computed)."""
+        tokens = tokens if tokens is not None else self.tokenize(posts)
+        named = sp.csr_matrix(named_features(tokens, posts))
+        words, chars = self._ngrams(tokens)
+        return sp.hstack([named, words, chars], format="csr")
+
+    def _ngrams(self, batch: TokenBatch) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        n_docs, n = len(batch), self.n_features
+        table = batch.table
+        norm_id = table.norm_id[batch.type_ids].astype(np.uint64)
+        same_doc = batch.doc_index[1:] == batch.doc_index[:-1]
+        with np.errstate(over="ignore"):
+            bigram = ((norm_id[:-1] * _MIX) ^ norm_id[1:])[same_doc] % np.uint64(n)
+            first = batch.offsets[:-1][batch.offsets[:-1] < batch.offsets[1:]]
+            bos = ((np.uint64(_BOS) * _MIX) ^ norm_id[first]) % np.uint64(n)
+        rows = np.concatenate([batch.doc_index, batch.doc_index[1:][same_doc], batch.doc_index[first]])
+        cols = np.concatenate([table.unigram[batch.type_ids], bigram.astype(np.int64), bos.astype(np.int64)])
+        words = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_docs, n))
+        words.sum_duplicates()
+        np.log1p(words.data, out=words.data)
+
+        unique, inverse = np.unique(batch.type_ids, return_inverse=True)
+        grams = [table.char_grams[t] for t in unique]
+        lengths = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
+        indptr = np.zeros(len(grams) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.concatenate(grams) if grams else np.empty(0, dtype=np.int64)
+        type_grams = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(unique), n))
+        doc_types = sp.csr_matrix((np.ones(len(inverse)), (batch.doc_index, inverse.ravel())),
+                                  shape=(n_docs, len(unique)))
+        chars = doc_types @ type_grams
+        np.log1p(chars.data, out=chars.data)
+        return normalize(words), normalize(chars)
+
+
+def _first_true_position(batch: TokenBatch, mask: np.ndarray, default: np.ndarray) -> np.ndarray:
+    """Per post, the position (within the post) of the first token where ``mask`` holds."""
+    out = default.copy()
+    position = np.arange(len(mask)) - batch.offsets[batch.doc_index]
+    np.minimum.at(out, batch.doc_index[mask], position[mask])
+    return out
+
+
+def _last_true_position(batch: TokenBatch, mask: np.ndarray) -> np.ndarray:
+    out = np.full(len(batch), -1, dtype=np.int64)
+    position = np.arange(len(mask)) - batch.offsets[batch.doc_index]
+    np.maximum.at(out, batch.doc_index[mask], position[mask])
+    return out
+
+
+def _phrase_table(lang: str, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted keys and cue bits of the ``length``-token phrases of ``lang``'s lexicon."""
+    cached = _PHRASE_TABLES.get((lang, length))
+    if cached is None:
+        items = {}
+        for phrase, phrase_bits in phrase_cues(lang).items():
+            if len(phrase) == length:
+                ids = np.array([stable_hash(word) for word in phrase], dtype=np.uint64)
+                key = int(_ngram_keys([ids[i:i + 1] for i in range(length)])[0])
+                items[key] = items.get(key, 0) | phrase_bits
+        keys = np.array(sorted(items), dtype=np.uint64)
+        cached = _PHRASE_TABLES[(lang, length)] = (keys, np.array([items[int(k)] for k in keys], dtype=np.int64))
+    return cached
+
+
+_PHRASE_TABLES: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _ngram_keys(parts: list[np.ndarray]) -> np.ndarray:
+    """Combine aligned arrays of 32-bit token ids into one 64-bit key per position."""
+    key = parts[0].astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for part in parts[1:]:
+            key = (key * _MIX) ^ part.astype(np.uint64)
+    return key
+
+
+def cue_bits(batch: TokenBatch) -> np.ndarray:
+    """Per token, the bit mask of cues it (or the phrase it starts) belongs to, by post language."""
+    table = batch.table
+    lang = batch.lang[batch.doc_index]
+    is_de, is_en = lang == "de", lang == "en"
+    de, en = table.cues_de[batch.type_ids], table.cues_en[batch.type_ids]
+    bits = np.where(is_de, de, np.where(is_en, en, de | en))
+    norm_id = table.norm_id[batch.type_ids]
+    n = len(norm_id)
+    for length in (2, 3):
+        if n < length:
+            continue
+        starts = n - length + 1
+        same_doc = batch.doc_index[length - 1:] == batch.doc_index[:starts]
+        keys = _ngram_keys([norm_id[i:i + starts] for i in range(length)])
+        for lang_code, in_lang in (("de", ~is_en), ("en", ~is_de)):
+            phrase_keys, phrase_bits = _phrase_table(lang_code, length)
+            if not len(phrase_keys):
+                continue
+            where = np.searchsorted(phrase_keys, keys).clip(0, len(phrase_keys) - 1)
+            hit = (phrase_keys[where] == keys) & same_doc & in_lang[:starts]
+            bits[:starts][hit] |= phrase_bits[where[hit]]
+    return bits
+
+
+def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
+    """The named feature block (:data:`FEATURE_NAMES`) as a dense ``(n_posts, n_named)`` array."""
+    n_docs = len(batch)
+    table = batch.table
+    out = np.zeros((n_docs, len(FEATURE_NAMES)), dtype=np.float64)
+    kind = table.kind[batch.type_ids]
+    lengths = np.diff(batch.offsets)
+    bits = cue_bits(batch)
+    cue_counts = np.empty((n_docs, _N_CUES))
+    for i in range(_N_CUES):
+        cue_counts[:, i] = per_post_sum(batch, ((bits >> i) & 1).astype(np.float64))
+    out[:, :_N_CUES] = np.log1p(cue_counts)
+
+    def put(name: str, values: np.ndarray) -> None:
+        out[:, _FEATURE[name]] = values
+
+    is_handle = kind == HANDLE
+    lead = _first_true_position(batch, ~is_handle, lengths)  # handles before the first other token
+    first_token = batch.offsets[:-1]
+    has_tokens = lengths > 0
+    first_kind = np.where(has_tokens, kind[np.minimum(first_token, max(len(kind) - 1, 0))], -1) \
+        if len(kind) else np.full(n_docs, -1)
+    token_text = [post[0] if post else "" for post in batch.tokens]
+    second_kind = np.full(n_docs, -1)
+    has_two = lengths > 1
+    second_kind[has_two] = kind[first_token[has_two] + 1]
+    put("leading_handle", (lead > 0).astype(float))
+    put("leading_handles", np.log1p(lead))
+    put("dot_handle", ((first_kind == PUNCT) & (second_kind == HANDLE)
+                       & np.array([t == "." for t in token_text])).astype(float))
+    put("retweet", (np.array([t in ("RT", "rt", "MT") for t in token_text]) & (second_kind == HANDLE)).astype(float))
+    put("inner_handles", np.log1p(per_post_sum(batch, is_handle) - lead))
+
+    qmark = table.qmark[batch.type_ids].astype(bool)
+    n_q = per_post_sum(batch, qmark)
+    put("question_marks", np.log1p(n_q))
+    content = ~np.isin(kind, (URL, HASHTAG, EMOJI, SIGNATURE, HANDLE))
+    last_content = _last_true_position(batch, content)
+    ends_q = np.zeros(n_docs, dtype=bool)
+    ok = last_content >= 0
+    ends_q[ok] = qmark[batch.offsets[:-1][ok] + last_content[ok]]
+    put("ends_with_question", ends_q.astype(float))
+    first_q = _first_true_position(batch, qmark, np.full(n_docs, 1 << 40))
+    last_url = _last_true_position(batch, kind == URL)
+    cta = ((bits >> _CUE["cta"]) & 1).astype(bool)
+    last_cta = _last_true_position(batch, cta)
+    put("question_then_link", (last_url > first_q).astype(float))
+    put("question_then_cta", (last_cta > first_q).astype(float))
+
+    position = np.arange(len(kind)) - first_token[batch.doc_index]
+    previous_ends = np.zeros(len(kind), dtype=bool)
+    previous_ends[1:] = table.sent_end[batch.type_ids][:-1].astype(bool)
+    sentence_start = (position == lead[batch.doc_index]) | (previous_ends & (position > 0))
+    asks = n_q > 0
+    put("verb_first_question", asks * per_post_sum(
+        batch, sentence_start & table.verb_first[batch.type_ids].astype(bool)).clip(0, 1))
+    put("question_word_question", asks * per_post_sum(
+        batch, sentence_start & table.question_word[batch.type_ids].astype(bool)).clip(0, 1))
+    after_lead = position == lead[batch.doc_index]
+    greeting = ((bits >> _CUE["greeting"]) & 1).astype(bool)
+    personal = np.zeros(len(kind), dtype=np.int64)
+    for name in ("second_person", "thanks", "apology", "sympathy", "positive_reaction"):
+        personal |= (bits >> _CUE[name]) & 1
+    put("greeting_start", per_post_sum(batch, after_lead & greeting))
+    put("address_start", per_post_sum(batch, after_lead & personal.astype(bool)))
+
+    put("links", np.log1p(per_post_sum(batch, kind == URL)))
+    put("hashtags", np.log1p(per_post_sum(batch, kind == HASHTAG)))
+    put("emoji", np.log1p(per_post_sum(batch, kind == EMOJI)))
+    put("exclamations", np.log1p(per_post_sum(batch, table.exclaim[batch.type_ids])))
+    put("signature", per_post_sum(batch, kind == SIGNATURE).clip(0, 1))
+    put("thread_marker", per_post_sum(batch, table.thread_marker[batch.type_ids]).clip(0, 1))
+    put("truncated", np.array([t.rstrip().endswith(("…", "...")) for t in posts.text], dtype=float))
+    put("words", np.log1p(per_post_sum(batch, kind == WORD)))
+
+    _metadata_features(out, batch, posts, lead)
+    for lang in ("de", "en", "mixed"):
+        put(f"lang_{lang}", (batch.lang == lang).astype(float))
+    return out
+
+
+def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lead: np.ndarray) -> None:
+    """Reply metadata, platform and the reply-shape interactions."""
+    col = _FEATURE
+    for i, (is_reply, reply_to, author, platform) in enumerate(
+            zip(posts.is_reply, posts.reply_to, posts.author, posts.platform)):
+        row = out[i]
+        row[col["is_reply"]] = is_reply is True
+        row[col["not_reply"]] = is_reply is False
+        row[col["reply_unknown"]] = is_reply is None
+        if reply_to:
+            target = reply_to.lower()
+            self_reply = author is not None and target == author.lower()
+            row[col["self_thread"]] = self_reply
+            row[col["reply_to_other"]] = not self_reply
+            if lead[i] > 0:
+                handles = {t[1:].split("@")[0].lower() for t in batch.tokens[i][:lead[i]]}
+                row[col["addresses_reply_to"]] = target in handles
+        key = f"platform_{(platform or '').lower()}"
+        row[col[key] if key in col else col["platform_unknown"]] = 1.0
+    cues = out[:, :_N_CUES]
+    replyish = np.maximum(out[:, col["is_reply"]] * (1 - out[:, col["self_thread"]]),
+                          out[:, col["leading_handle"]] * (1 - out[:, col["retweet"]]))
+    promo = cues[:, _CUE["promo"]] + cues[:, _CUE["cta"]] + out[:, col["links"]] + cues[:, _CUE["event"]]
+    personal = sum(cues[:, _CUE[name]] for name in (
+        "thanks", "apology", "second_person", "help_offer", "dm_request", "sympathy", "greeting",
+        "details_request", "redirect", "positive_reaction"))
+    invite = (cues[:, _CUE["invite_response"]] + cues[:, _CUE["opinion_ask"]] + cues[:, _CUE["poll"]]
+              + out[:, col["ends_with_question"]] + out[:, col["verb_first_question"]])
+    out[:, col["replyish_promo"]] = replyish * promo
+    out[:, col["replyish_personal"]] = replyish * personal
+    out[:, col["toplevel_invite"]] = (1 - replyish) * invite
+
+
+__all__ = ["Featurizer", "FEATURE_NAMES", "FEATURE_DOCS", "FEATURE_SCHEMA_VERSION", "NGRAM_BLOCKS",
+           "named_features", "cue_bits"]

@@ -1,0 +1,408 @@
+"""Files: formats, streaming in chunks, column mapping, bad-row handling and atomic output.
+
+One place knows the formats: CSV, TSV, JSON Lines, Parquet, and folders written by
+``datasets.Dataset.save_to_disk`` (for training data). Readers stream; a bad row is either an error
+that names the file, the line and the problem, or (``on_error="skip"``) a row kept in the output with
+its problem in the ``error`` column, so that input and output always have the same number of rows.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "posts.jsonl"
+>>> _ = path.write_text('{"text": "Hallo"}\\n{"text": 5}\\n', encoding="utf-8")
+>>> [chunk.frame["text"].tolist() for chunk in read_chunks(path, chunk_size=10, on_error="skip")]
+[['Hallo', '']]
+"""
+from __future__ import annotations
+
+import csv
+import io as _io
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from .errors import DialogclsError
+from .types import METADATA_FIELDS, PostBatch
+
+FORMATS = ("csv", "tsv", "jsonl", "parquet")
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+               ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+#: Longer texts are a bad row (a post is at most a few thousand characters on any platform).
+MAX_TEXT_CHARS = 100_000
+#: Column that carries a bad row's problem in the output.
+ERROR_COLUMN = "error"
+
+
+class InputError(DialogclsError):
+    """A problem with an input file: names the file, the line and what is wrong."""
+
+
+def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The format of ``path``: ``fmt`` if given, else from the extension; ``-`` needs ``fmt`` or is JSON Lines.
+
+    Example
+    -------
+    >>> detect_format("posts.tsv"), detect_format("x.data", "csv")
+    ('tsv', 'csv')
+    """
+    if fmt:
+        if fmt not in FORMATS:
+            raise InputError("E401", f"unknown format {fmt!r}; choose one of {list(FORMATS)}")
+        return fmt
+    if str(path) == "-":
+        return "jsonl"
+    suffix = Path(path).suffix.lower()
+    if suffix not in _EXTENSIONS:
+        raise InputError("E401", f"cannot tell the format of {path} from its extension; "
+                                 f"pass --format ({', '.join(FORMATS)})")
+    return _EXTENSIONS[suffix]
+
+
+@dataclass
+class Chunk:
+    """A block of input rows: the frame (every input column, as read) and per-row problems."""
+
+    frame: Any  # pandas.DataFrame
+    errors: list[str | None]
+    first_line: int
+
+
+def read_chunks(path: str | os.PathLike, *, fmt: str | None = None, chunk_size: int = 8192,
+                text_column: str = "text", on_error: str = "raise") -> Iterator[Chunk]:
+    """Stream ``path`` in chunks of rows. Bad rows raise :class:`InputError`, or with
+    ``on_error="skip"`` are kept with an empty text and their problem in ``Chunk.errors``."""
+    if on_error not in ("raise", "skip"):
+        raise InputError("E402", f"on_error must be 'raise' or 'skip', not {on_error!r}")
+    fmt = detect_format(path, fmt)
+    _check_exists(path)
+    rows = _iter_rows(path, fmt)
+    name = "<stdin>" if str(path) == "-" else str(path)
+    yield from _chunked(rows, name, chunk_size, text_column, on_error, fmt == "parquet" and path)
+
+
+def _check_exists(path: str | os.PathLike) -> None:
+    if str(path) != "-" and not Path(path).exists():
+        raise InputError("E403", f"{path}: no such file")
+
+
+def _iter_rows(path: str | os.PathLike, fmt: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Yield ``(line, row, problem)``; ``row`` is None when the row could not be read at all."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        line = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=8192):
+            for row in batch.to_pylist():
+                line += 1
+                yield line, row, None
+        return
+    stream = sys.stdin.buffer if str(path) == "-" else open(path, "rb")
+    try:
+        if fmt == "jsonl":
+            yield from _jsonl_rows(stream)
+        else:
+            yield from _delimited_rows(stream, "\t" if fmt == "tsv" else ",")
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _jsonl_rows(stream: Any) -> Iterator[tuple[int, dict | None, str | None]]:
+    for line, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield line, None, f"invalid UTF-8 at byte {error.start}"
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield line, None, f"malformed JSON ({error.msg} at column {error.colno})"
+            continue
+        if not isinstance(row, dict):
+            yield line, None, f"a JSON line must be an object, not {type(row).__name__}"
+            continue
+        yield line, row, None
+
+
+class _LineDecoder:
+    """Decode a binary stream line by line for ``csv``; remembers which lines were not UTF-8."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.line = 0
+        self.bad_lines: set[int] = set()
+
+    def __iter__(self) -> "_LineDecoder":
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self.stream)
+        self.line += 1
+        try:
+            return raw.decode("utf-8-sig" if self.line == 1 else "utf-8")
+        except UnicodeDecodeError:
+            self.bad_lines.add(self.line)
+            return raw.decode("utf-8", errors="replace")
+
+
+def _delimited_rows(stream: Any, delimiter: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    decoder = _LineDecoder(stream)
+    reader = csv.reader(decoder, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        raise InputError("E404", f"line 1: cannot read the header ({error})") from None
+    while True:
+        start = decoder.line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield start, None, f"malformed row ({error})"
+            continue
+        if not values:
+            continue
+        bad = [n for n in range(start, decoder.line + 1) if n in decoder.bad_lines]
+        if bad:
+            yield start, None, "invalid UTF-8"
+        elif len(values) != len(header):
+            yield start, None, f"malformed row: {len(values)} fields where the header has {len(header)}"
+        else:
+            yield start, dict(zip(header, values)), None
+
+
+def _chunked(rows: Iterator[tuple[int, dict | None, str | None]], name: str, chunk_size: int,
+             text_column: str, on_error: str, parquet_path: Any) -> Iterator[Chunk]:
+    import pandas as pd
+
+    buffer: list[dict] = []
+    errors: list[str | None] = []
+    columns: list[str] | None = None
+    first_line = 1
+
+    def flush() -> Chunk:
+        frame = pd.DataFrame(buffer, columns=columns)
+        return Chunk(frame, list(errors), first_line)
+
+    for line, row, problem in rows:
+        if row is not None and columns is None:
+            columns = list(row)
+            if text_column not in columns:
+                raise InputError("E405", f"{name}: no column {text_column!r}; the columns are {columns}. "
+                                         "Name the text column with --text-column.")
+        if row is not None and problem is None:
+            problem = _text_problem(row.get(text_column))
+        if problem is not None:
+            if on_error == "raise":
+                raise InputError("E406", f"{name}, line {line}: {problem} (use --on-error skip to score the "
+                                         "other rows and mark this one)")
+            row = {key: value for key, value in (row or {}).items()}
+            row[text_column] = ""
+        if not buffer:
+            first_line = line
+        buffer.append(row)
+        errors.append(problem)
+        if len(buffer) >= chunk_size:
+            yield flush()
+            buffer, errors = [], []
+    if buffer:
+        yield flush()
+
+
+def _text_problem(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return "empty text"
+    if not isinstance(value, str):
+        return f"the text is a {type(value).__name__}, not a string"
+    if not value.strip():
+        return "empty text"
+    if len(value) > MAX_TEXT_CHARS:
+        return f"the text has {len(value):,} characters (more than {MAX_TEXT_CHARS:,}); not a post"
+    return None
+
+
+class AtomicWriter:
+    """Write a table in chunks to ``path`` (or standard output for ``-``); the file appears only
+    when :meth:`close` succeeds, so an interrupted run never leaves a half-written file behind.
+
+    Example
+    -------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
+    >>> with AtomicWriter(out) as writer:
+    ...     writer.write(pd.DataFrame({"text": ["a"], "label": ["dialogue"]}))
+    >>> out.read_text().splitlines()
+    ['text,label', 'a,dialogue']
+    """
+
+    def __init__(self, path: str | os.PathLike, *, fmt: str | None = None) -> None:
+        self.path = path
+        self.fmt = detect_format(path, fmt) if str(path) != "-" else (fmt or "jsonl")
+        self._stdout = str(path) == "-"
+        self._tmp: Any = None
+        self._parquet: Any = None
+        self._header_written = False
+        self.rows = 0
+        if self._stdout:
+            self._handle = sys.stdout
+        else:
+            target = Path(path)
+            if target.parent and not target.parent.exists():
+                raise InputError("E407", f"{target.parent}: the output folder does not exist")
+            fd, self._tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+            os.close(fd)
+            self._handle = None if self.fmt == "parquet" else open(self._tmp, "w", encoding="utf-8", newline="")
+
+    def write(self, frame: Any) -> None:
+        """Append the rows of a pandas DataFrame."""
+        self.rows += len(frame)
+        if self.fmt == "jsonl":
+            for record in frame.to_dict(orient="records"):
+                self._handle.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+        elif self.fmt in ("csv", "tsv"):
+            frame.to_csv(self._handle, sep="\t" if self.fmt == "tsv" else ",", index=False,
+                         header=not self._header_written, lineterminator="\n")
+            self._header_written = True
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self._tmp, table.schema)
+            else:
+                table = table.cast(self._parquet.schema)
+            self._parquet.write_table(table)
+
+    def close(self) -> None:
+        """Finish and move the file into place."""
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._stdout:
+            self._handle.flush()
+            return
+        if self._handle is not None:
+            self._handle.close()
+        if self.fmt == "parquet" and self._parquet is None:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table({}), self._tmp)
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        """Drop the partial output; the target path is left as it was."""
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._handle is not None and not self._stdout:
+            self._handle.close()
+        if self._tmp and os.path.exists(self._tmp):
+            os.unlink(self._tmp)
+        self._tmp = None
+
+    def __enter__(self) -> "AtomicWriter":
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def read_table(data: Any, *, fmt: str | None = None) -> Any:
+    """Read a whole table (for training and evaluation) into a pandas DataFrame.
+
+    ``data`` is a DataFrame, a list of mappings, a file path, or a folder saved by ``datasets``.
+    Bad rows raise :class:`InputError` with the file and line.
+    """
+    import pandas as pd
+
+    if hasattr(data, "columns"):
+        return data
+    if isinstance(data, (list, tuple)):
+        return pd.DataFrame(list(data))
+    path = Path(data)
+    if path.is_dir():
+        try:
+            from datasets import load_from_disk
+        except ImportError as error:  # pragma: no cover - datasets is a dependency
+            raise InputError("E408", "reading a saved dataset needs the 'datasets' package") from error
+        dataset = load_from_disk(str(path))
+        if hasattr(dataset, "keys") and not hasattr(dataset, "to_pandas"):
+            split = "train" if "train" in dataset else list(dataset.keys())[0]
+            dataset = dataset[split]
+        return dataset.to_pandas()
+    _check_exists(path)
+    fmt = detect_format(path, fmt)
+    rows = []
+    for line, row, problem in _iter_rows(path, fmt):
+        if problem is not None:
+            raise InputError("E406", f"{path}, line {line}: {problem}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "label",
+                  kind_column: str | None = "kind", columns: Mapping[str, str] | None = None,
+                  fmt: str | None = None) -> tuple[PostBatch, list[str], list[str] | None]:
+    """Posts, labels and (when present) kinds from labelled data, with column mapping and checks.
+
+    Example
+    -------
+    >>> posts, labels, kinds = read_labelled([{"text": "Hi @a", "label": "dialogue", "kind": "reply"}])
+    >>> posts.text, labels, kinds
+    (['Hi @a'], ['dialogue'], ['reply'])
+    """
+    from .model import check_labels
+
+    frame = read_table(data, fmt=fmt)
+    where = data if isinstance(data, (str, os.PathLike)) else "the data"
+    for column in (text_column, label_column):
+        if column not in frame.columns:
+            raise InputError("E405", f"{where}: no column {column!r}; the columns are {list(frame.columns)}")
+    mapping = {name: name for name in METADATA_FIELDS if name in frame.columns}
+    mapping.update(columns or {})
+    for field, column in mapping.items():
+        if column not in frame.columns:
+            raise InputError("E405", f"{where}: no column {column!r} for {field}; the columns are {list(frame.columns)}")
+    for row, value in enumerate(frame[text_column].tolist()):
+        problem = _text_problem(value)
+        if problem:
+            raise InputError("E406", f"{where}, row {row + 1}: {problem}")
+    labels = [str(v).strip().lower() for v in frame[label_column].tolist()]
+    kinds = None
+    if kind_column and kind_column in frame.columns:
+        kinds = [str(v).strip().lower() for v in frame[kind_column].tolist()]
+    try:
+        check_labels(labels, kinds)
+    except DialogclsError as error:
+        raise InputError(error.code, f"{where}: {error.message}") from None
+    posts = PostBatch.from_columns(frame[text_column].tolist(),
+                                   **{field: frame[column].tolist() for field, column in mapping.items()})
+    return posts, labels, kinds
+
+
+__all__ = ["read_chunks", "read_table", "read_labelled", "detect_format", "AtomicWriter", "Chunk",
+           "InputError", "FORMATS", "ERROR_COLUMN", "MAX_TEXT_CHARS"]

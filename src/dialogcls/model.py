@@ -1,0 +1,203 @@
+"""The classifier: a calibrated logistic regression over :mod:`dialogcls.features`, with explanations.
+
+:class:`DialogueClassifier` follows scikit-learn's conventions: parameters are stored in
+``__init__``, learning happens in ``fit``, learned attributes end in ``_``. It takes raw posts (a
+:class:`~dialogcls.types.PostBatch`, or anything :meth:`PostBatch.from_posts` reads) as ``X``.
+
+Training copies every post once without its metadata ("metadata dropout"), so that one model serves
+inputs with and without reply flags; cross-validation groups the two copies of a post together, so
+the calibration never sees a post it was fitted on.
+
+Example
+-------
+>>> clf = DialogueClassifier(n_features=2**12, cv=2)
+>>> posts = ["@a Thanks for the feedback!", "Our new app is out now: https://x.y/z",
+...          "@b Sorry about that, please DM us", "Join our webinar on Friday https://x.y/w"] * 3
+>>> labels = ["dialogue", "broadcast", "dialogue", "broadcast"] * 3
+>>> clf.fit(posts, labels).predict(["@c Thank you for the kind words!"]).tolist()
+['dialogue']
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.utils.validation import check_is_fitted
+
+from .errors import DialogclsError
+from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
+from .types import KINDS, LABELS, PostBatch
+
+_N_NAMED = len(FEATURE_NAMES)
+
+
+def as_batch(X: Any) -> PostBatch:
+    """Accept a :class:`PostBatch`, a pandas DataFrame with a ``text`` column, or an iterable of posts."""
+    if isinstance(X, PostBatch):
+        return X
+    if hasattr(X, "columns") and hasattr(X, "to_dict"):
+        columns = {name: X[name].tolist() for name in X.columns}
+        if "text" not in columns:
+            raise DialogclsError("E106", f"the frame has no 'text' column (it has {list(X.columns)})")
+        text = columns.pop("text")
+        return PostBatch.from_columns(text, **{k: v for k, v in columns.items()
+                                                if k in PostBatch.__dataclass_fields__})
+    if isinstance(X, str):
+        raise DialogclsError("E107", "X is a single string; pass a list of posts")
+    return PostBatch.from_posts(X)
+
+
+class DialogueClassifier(ClassifierMixin, BaseEstimator):
+    """Dialogue versus broadcast, with a calibrated probability, a kind and the deciding cues.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength of the logistic regression.
+    n_features : int
+        Buckets of each hashed n-gram block.
+    char_ngrams : tuple of int
+        Character n-gram lengths.
+    calibration : {"sigmoid", "isotonic"}
+        Calibration method for ``p_dialogue``.
+    cv : int
+        Folds for calibration.
+    metadata_dropout : bool
+        Also train on each post without its metadata.
+    class_weight : dict, "balanced" or None
+        Passed to the logistic regressions.
+    max_iter : int
+        Solver iterations.
+    random_state : int
+        Seed of the fold split.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        ``["broadcast", "dialogue"]``.
+    featurizer_ : Featurizer
+    calibrated_ : CalibratedClassifierCV
+    kind_model_ : LogisticRegression or None
+        Predicts the kind; None when ``fit`` got no kinds.
+    coef_ : ndarray
+        Weights of the underlying logistic regression (for explanations).
+    """
+
+    def __init__(self, *, C: float = 8.0, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4),
+                 calibration: str = "sigmoid", cv: int = 5, metadata_dropout: bool = True,
+                 class_weight: Any = "balanced", max_iter: int = 2000, random_state: int = 0) -> None:
+        self.C = C
+        self.n_features = n_features
+        self.char_ngrams = char_ngrams
+        self.calibration = calibration
+        self.cv = cv
+        self.metadata_dropout = metadata_dropout
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    # -- learning -------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Sequence[str], *, kinds: Sequence[str] | None = None,
+            featurizer: Featurizer | None = None) -> "DialogueClassifier":
+        """Learn from posts ``X`` with labels ``y`` (``dialogue``/``broadcast``) and optional kinds."""
+        posts = as_batch(X)
+        y = np.asarray(list(y), dtype=object)
+        check_labels(y, kinds)
+        if len(y) != len(posts):
+            raise DialogclsError("E301", f"{len(posts)} posts but {len(y)} labels")
+        self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams)
+        groups = np.arange(len(posts))
+        if self.metadata_dropout:
+            stripped = posts.without_metadata()
+            posts = PostBatch(**{name: getattr(posts, name) + getattr(stripped, name)
+                                 for name in PostBatch.__dataclass_fields__})
+            y = np.concatenate([y, y])
+            groups = np.concatenate([groups, groups])
+            kinds = list(kinds) * 2 if kinds is not None else None
+        features = self.featurizer_.transform(posts)
+        folds = list(StratifiedGroupKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+                     .split(features, y, groups))
+        self.calibrated_ = CalibratedClassifierCV(self._logistic(), method=self.calibration, cv=folds,
+                                                  ensemble=False)
+        self.calibrated_.fit(features, y)
+        self.classes_ = self.calibrated_.classes_
+        self.coef_ = self.calibrated_.calibrated_classifiers_[0].estimator.coef_.ravel()
+        self.kind_model_ = None
+        if kinds is not None:
+            self.kind_model_ = self._logistic().fit(features, np.asarray(kinds, dtype=object))
+        self.n_features_in_ = features.shape[1]
+        return self
+
+    def _logistic(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
+                                  solver="liblinear")
+
+    # -- prediction -----------------------------------------------------------------------------
+    def transform(self, X: Any) -> sp.csr_matrix:
+        """Feature matrix of ``X``."""
+        check_is_fitted(self, "calibrated_")
+        return self.featurizer_.transform(as_batch(X))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Calibrated probabilities, columns in the order of ``classes_``."""
+        return self.predict_proba_features(self.transform(X))
+
+    def predict_proba_features(self, features: sp.csr_matrix) -> np.ndarray:
+        check_is_fitted(self, "calibrated_")
+        return self.calibrated_.predict_proba(features)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``dialogue`` or ``broadcast`` per post."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_kind(self, features: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        """The most likely kind consistent with each label (``reply``/``invite`` for dialogue …)."""
+        if self.kind_model_ is None:
+            return np.where(labels == "dialogue", "dialogue", "broadcast").astype(object)
+        scores = self.kind_model_.decision_function(features)
+        classes = self.kind_model_.classes_
+        allowed = {label: np.isin(classes, KINDS[label]) for label in LABELS}
+        mask = np.where((labels == "dialogue")[:, None], allowed["dialogue"], allowed["broadcast"])
+        scores = np.where(mask, scores, -np.inf)
+        return classes[np.argmax(scores, axis=1)]
+
+    def explain(self, features: sp.csr_matrix, labels: np.ndarray, *, top: int = 3) -> list[tuple[str, ...]]:
+        """The named features (or n-gram blocks) that pushed each post towards its label most.
+
+        Returns, per post, up to ``top`` names, strongest first; only those that pushed towards the
+        predicted label.
+        """
+        check_is_fitted(self, "coef_")
+        coef = self.coef_
+        named = features[:, :_N_NAMED].toarray() * coef[:_N_NAMED]
+        n = self.featurizer_.n_features
+        words = features[:, _N_NAMED:_N_NAMED + n] @ coef[_N_NAMED:_N_NAMED + n]
+        chars = features[:, _N_NAMED + n:] @ coef[_N_NAMED + n:]
+        contributions = np.column_stack([named, words, chars])
+        sign = np.where(labels == self.classes_[1], 1.0, -1.0)[:, None]
+        pushed = contributions * sign
+        order = np.argsort(-pushed, axis=1)[:, :top]
+        names = np.array(FEATURE_NAMES + list(NGRAM_BLOCKS), dtype=object)
+        strong = np.take_along_axis(pushed, order, axis=1) > 1e-3
+        return [tuple(names[o[s]]) for o, s in zip(order, strong)]
+
+
+def check_labels(y: Iterable[str], kinds: Iterable[str] | None = None) -> None:
+    """Refuse labels and kinds outside the codebook, naming the first offender and its row."""
+    for row, label in enumerate(y):
+        if label not in LABELS:
+            raise DialogclsError("E302", f"row {row}: unknown label {label!r}; the codebook's labels are {list(LABELS)}")
+    if kinds is not None:
+        for row, (label, kind) in enumerate(zip(y, kinds)):
+            if kind not in KINDS[label]:
+                raise DialogclsError("E303", f"row {row}: kind {kind!r} does not belong to label {label!r}; "
+                                             f"allowed: {list(KINDS[label])}")
+
+
+__all__ = ["DialogueClassifier", "as_batch", "check_labels"]

@@ -1,0 +1,496 @@
+"""Preprocessing: social-media tokenisation, per-type annotation and language detection.
+
+The batch path never builds one spaCy ``Doc`` per post: it splits each text with one compiled
+regular expression, maps every token to a row of a bounded :class:`TypeTable` (the equivalent of
+spaCy's lexeme table: attributes computed once per distinct string), and hands flat numpy arrays to
+:mod:`dialogcls.features`. The same tokenizer is also a spaCy tokenizer
+(:class:`SocialTokenizer`), so :func:`make_nlp` gives a ``spacy.blank`` pipeline, or an installed
+trained one, that sees exactly the tokens the classifier sees.
+
+Lemmas come from spaCy's lookup tables (``spacy-lookups-data``), reduced at training time to the
+forms whose lemma is a cue word, and stored with the model: nothing is loaded from a hub.
+
+Example
+-------
+>>> tokenize("@anna Danke! Infos: https://t.co/x1 #bahn ^AB")
+['@anna', 'Danke', '!', 'Infos', ':', 'https://t.co/x1', '#bahn', '^AB']
+"""
+from __future__ import annotations
+
+import html
+import re
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .lexicon import CUE_NAMES, cues_for, function_words, verb_first
+
+if TYPE_CHECKING:  # pragma: no cover
+    import spacy
+
+LANGUAGES = ("de", "en")
+
+_EMOJI = (
+    r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2300-\u23FF\u2B00-\u2BFF\u3030\u303D]"
+    r"(?:[\uFE0F\U0001F3FB-\U0001F3FF]|\u200D[\U0001F000-\U0001FAFF\u2600-\u27BF])*"
+)
+#: One alternation, tried left to right: the order is what keeps handles, links and emoji whole.
+TOKEN_PATTERN = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"]+"                       # links
+    r"|\b[\w-]+\.(?:com|de|ch|at|org|net|io|ly|co|eu|info|gl|me)/[^\s<>\"]*"  # bare short links
+    r"|[\w.+-]+@[\w-]+\.[\w.-]*\w"                          # e-mail addresses
+    r"|@\w+(?:@[\w-]+(?:\.[\w-]+)+)?"                       # @handles, @user@instance
+    r"|[#＃]\w+"                                             # hashtags
+    r"|\$[A-Za-z]{1,6}\b"                                   # cashtags
+    r"|&(?:[a-zA-Z]{2,8}|#\d{2,5});"                        # HTML entities
+    r"|(?<!\S)[\^*/][A-Za-z]{1,3}\b(?!\S)"                  # agent signatures ^AB /je *MS
+    r"|" + _EMOJI +                                         # emoji, with modifiers and ZWJ
+    r"|\d+(?:[.,:/]\d+)*"                                   # numbers, times, dates
+    r"|\w+(?:[-'’/]\w+)*"                                   # words, m/w/d, you're
+    r"|\?+|!+|\.{2,}|[^\w\s]"                               # punctuation, … and ?!
+)
+
+# Token kinds; the numbers index the TypeTable.kind column.
+WORD, NUMBER, URL, EMAIL, HANDLE, HASHTAG, CASHTAG, ENTITY, SIGNATURE, EMOJI, PUNCT = range(11)
+KIND_NAMES = ("word", "number", "url", "email", "handle", "hashtag", "cashtag", "entity",
+              "signature", "emoji", "punct")
+_PLACEHOLDER = {URL: "<url>", EMAIL: "<email>", HANDLE: "<handle>", NUMBER: "<num>",
+                SIGNATURE: "<sig>", CASHTAG: "<cashtag>"}
+_EMOJI_RE = re.compile(_EMOJI)
+_SENTENCE_END = frozenset({".", "!", "?", "…", ":", ";"})
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a post into tokens, keeping handles, hashtags, links, emoji and signatures whole.
+
+    Example
+    -------
+    >>> tokenize("RT @DB_Bahn: Neu &amp; schnell 🚄 www.bahn.de/x")
+    ['RT', '@DB_Bahn', ':', 'Neu', '&amp;', 'schnell', '🚄', 'www.bahn.de/x']
+    """
+    return TOKEN_PATTERN.findall(text)
+
+
+def token_kind(token: str) -> int:
+    """Return the kind code (``WORD``, ``URL``, ``HANDLE`` …) of one token from :func:`tokenize`.
+
+    Example
+    -------
+    >>> KIND_NAMES[token_kind("@anna")], KIND_NAMES[token_kind("/je")]
+    ('handle', 'signature')
+    """
+    first = token[0]
+    if "://" in token or token.startswith("www.") or ("/" in token and "." in token.split("/")[0]):
+        return URL
+    if first == "@":
+        return HANDLE
+    if "@" in token:
+        return EMAIL
+    if first in "#＃":
+        return HASHTAG
+    if first == "$" and len(token) > 1:
+        return CASHTAG
+    if first == "&" and token.endswith(";") and len(token) > 2:
+        return ENTITY
+    if first in "^*/" and len(token) > 1 and token[1:].isalpha():
+        return SIGNATURE
+    if first.isdigit():
+        return NUMBER
+    if first.isalnum() or first == "_":
+        return WORD
+    if _EMOJI_RE.match(token):
+        return EMOJI
+    return PUNCT
+
+
+def normalise_token(token: str, kind: int) -> str:
+    """The form used for n-grams: placeholders for open-class strings, lower case otherwise.
+
+    Example
+    -------
+    >>> normalise_token("@anna", HANDLE), normalise_token("Danke", WORD)
+    ('<handle>', 'danke')
+    """
+    if kind in _PLACEHOLDER:
+        return _PLACEHOLDER[kind]
+    if kind == ENTITY:
+        return html.unescape(token)
+    return token.lower()
+
+
+def stable_hash(text: str) -> int:
+    """A process-independent 32-bit hash (``hash()`` is salted per process)."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _cue_entries(lang: str) -> tuple[dict[str, int], dict[str, int], dict[tuple[str, ...], int]]:
+    """Compile a language's lexicon into word -> cue bits (plain, case-sensitive) and phrase -> bits."""
+    plain: dict[str, int] = {}
+    exact: dict[str, int] = {}
+    phrases: dict[tuple[str, ...], int] = {}
+    for bit, name in enumerate(CUE_NAMES):
+        for entry in cues_for(lang).get(name, ()):
+            if entry.startswith("="):
+                exact[entry[1:]] = exact.get(entry[1:], 0) | (1 << bit)
+            elif " " in entry:
+                key = tuple(entry.split())
+                phrases[key] = phrases.get(key, 0) | (1 << bit)
+            else:
+                plain[entry] = plain.get(entry, 0) | (1 << bit)
+    return plain, exact, phrases
+
+
+def phrase_cues(lang: str) -> dict[tuple[str, ...], int]:
+    """Multi-token cue entries of ``lang`` as token tuples mapped to cue bit masks."""
+    return _cue_entries(lang)[2]
+
+
+def build_lemma_map(lang: str) -> dict[str, str]:
+    """Forms whose spaCy lookup lemma is a single-word cue entry, lower-cased: ``{"dankt": "danke"}``.
+
+    Reads ``spacy-lookups-data`` through spaCy's lookups registry. The result is small and is stored
+    with the model, so scoring never needs the full table.
+
+    Example
+    -------
+    >>> build_lemma_map("de").get("bedankt")
+    'bedanken'
+    """
+    import srsly
+    from spacy.util import registry
+
+    path = str(registry.lookups.get(lang)["lemma_lookup"])
+    table = srsly.read_gzip_json(path + ".gz") if not path.endswith(".gz") else srsly.read_gzip_json(path)
+    plain, _, _ = _cue_entries(lang)
+    return {form.lower(): lemma.lower() for form, lemma in table.items()
+            if lemma.lower() in plain and form.lower() not in plain}
+
+
+class TypeTable:
+    """Per-type (distinct token string) attributes, computed once and kept in bounded memory.
+
+    Parameters
+    ----------
+    lemma_maps : mapping
+        ``{"de": {...}, "en": {...}}`` from :func:`build_lemma_map`.
+    n_features : int
+        Size of the hashed n-gram space; ``unigram`` holds each type's bucket.
+    char_ngrams : tuple of int
+        Lengths of character n-grams taken from each word type.
+    max_types : int
+        When more distinct strings than this have been seen, the table starts afresh. This bounds
+        memory on endless streams with new handles and links in every post.
+
+    Example
+    -------
+    >>> table = TypeTable({"de": {}, "en": {}}, n_features=2**10)
+    >>> ids = table.ids(["Danke", "@anna", "Danke"])
+    >>> int(ids[0]) == int(ids[2]), KIND_NAMES[int(table.kind[ids[1]])]
+    (True, 'handle')
+    """
+
+    _COLUMNS = ("kind", "unigram", "norm_id", "cues_de", "cues_en", "fw_de", "fw_en",
+                "umlaut", "verb_first", "question_word", "upper_initial", "qmark", "sent_end",
+                "exclaim", "thread_marker")
+
+    def __init__(self, lemma_maps: Mapping[str, Mapping[str, str]], *, n_features: int = 2**18,
+                 char_ngrams: tuple[int, ...] = (3, 4), max_types: int = 200_000) -> None:
+        self.lemma_maps = lemma_maps
+        self.n_features = n_features
+        self.char_ngrams = char_ngrams
+        self.max_types = max_types
+        self.resets = 0
+        self._clear()
+
+    def _clear(self) -> None:
+        self._index: dict[str, int] = {}
+        self.strings: list[str] = []
+        self.norms: list[str] = []
+        self.char_grams: list[np.ndarray] = []
+        self._rows: dict[str, list[int]] = {name: [] for name in self._COLUMNS}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+    def ids(self, tokens: Sequence[str]) -> np.ndarray:
+        """Type ids of ``tokens``; adds unseen strings. May reset the table first (see ``max_types``)."""
+        index = self._index
+        if len(index) + len(tokens) > self.max_types and index:
+            self.resets += 1
+            self._clear()
+            index = self._index
+        get = index.get
+        out = np.empty(len(tokens), dtype=np.int64)
+        for position, token in enumerate(tokens):
+            type_id = get(token)
+            if type_id is None:
+                type_id = self._add(token)
+            out[position] = type_id
+        self._arrays = {}
+        return out
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in TypeTable._COLUMNS:
+            arrays = self.__dict__["_arrays"]
+            if name not in arrays:
+                dtype = np.int64 if name in ("unigram", "cues_de", "cues_en", "norm_id") else np.int8
+                arrays[name] = np.asarray(self.__dict__["_rows"][name], dtype=dtype)
+            return arrays[name]
+        raise AttributeError(name)
+
+    def _add(self, token: str) -> int:
+        type_id = len(self.strings)
+        self._index[token] = type_id
+        kind = token_kind(token)
+        norm = normalise_token(token, kind)
+        self.strings.append(token)
+        self.norms.append(norm)
+        rows = self._rows
+        rows["kind"].append(kind)
+        rows["unigram"].append(stable_hash(norm) % self.n_features)
+        rows["norm_id"].append(stable_hash(norm))
+        for lang in LANGUAGES:
+            rows["cues_" + lang].append(self._cue_bits(token, norm, kind, lang))
+        rows["fw_de"].append(kind == WORD and norm in function_words("de"))
+        rows["fw_en"].append(kind == WORD and norm in function_words("en"))
+        rows["umlaut"].append(kind == WORD and any(ch in "äöüß" for ch in norm))
+        rows["verb_first"].append(kind == WORD and (norm in verb_first("de") or norm in verb_first("en")))
+        rows["question_word"].append(kind == WORD and bool(
+            self._cue_bits(token, norm, kind, "de") & _QUESTION_BIT
+            or self._cue_bits(token, norm, kind, "en") & _QUESTION_BIT))
+        rows["upper_initial"].append(token[:1].isupper())
+        rows["qmark"].append(kind == PUNCT and "?" in token)
+        rows["sent_end"].append(kind == PUNCT and token[-1] in _SENTENCE_END)
+        rows["exclaim"].append(kind == PUNCT and "!" in token)
+        rows["thread_marker"].append(token == "🧵" or (kind == NUMBER and token.count("/") == 1 and len(token) <= 5))
+        self.char_grams.append(self._char_grams(norm) if kind == WORD else _EMPTY)
+        return type_id
+
+    def _cue_bits(self, token: str, norm: str, kind: int, lang: str) -> int:
+        if kind not in (WORD, PUNCT, HASHTAG):
+            return 0
+        plain, exact, _ = _cue_entries(lang)
+        word = norm.lstrip("#＃")
+        bits = plain.get(word, 0) | exact.get(token, 0)
+        lemma = self.lemma_maps.get(lang, {}).get(word)
+        if lemma is not None:
+            bits |= plain.get(lemma, 0)
+        return bits
+
+    def _char_grams(self, norm: str) -> np.ndarray:
+        padded = f"<{norm}>"
+        grams = {padded[i:i + n] for n in self.char_ngrams for i in range(len(padded) - n + 1)}
+        return np.fromiter((stable_hash(g) % self.n_features for g in grams), dtype=np.int64,
+                           count=len(grams))
+
+
+_EMPTY = np.empty(0, dtype=np.int64)
+_QUESTION_BIT = 1 << list(CUE_NAMES).index("question_word")
+
+
+@dataclass
+class TokenBatch:
+    """Tokens of a batch of posts as flat arrays.
+
+    Attributes
+    ----------
+    tokens : list of list of str
+        The tokens of each post, as in the text.
+    offsets : ndarray of int64, shape (n_posts + 1,)
+        Post ``i`` owns ``type_ids[offsets[i]:offsets[i + 1]]``.
+    type_ids : ndarray of int64
+        Row of each token in ``table``.
+    doc_index : ndarray of int64
+        Post index of each token.
+    lang : ndarray of str
+        ``"de"``, ``"en"`` or ``"mixed"`` per post (given languages win).
+    table : TypeTable
+        The table the ids point into.
+    """
+
+    tokens: list[list[str]]
+    offsets: np.ndarray
+    type_ids: np.ndarray
+    doc_index: np.ndarray
+    lang: np.ndarray
+    table: TypeTable
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def column(self, name: str) -> np.ndarray:
+        """A TypeTable column gathered for every token of the batch."""
+        return getattr(self.table, name)[self.type_ids]
+
+
+def tokenize_batch(texts: Sequence[str], table: TypeTable, *,
+                   lang: Sequence[str | None] | None = None, default_lang: str = "en") -> TokenBatch:
+    """Tokenise ``texts`` into a :class:`TokenBatch` and detect each post's language.
+
+    Example
+    -------
+    >>> table = TypeTable({"de": {}, "en": {}}, n_features=2**10)
+    >>> batch = tokenize_batch(["Wir sind für euch da", "We are here for you"], table)
+    >>> batch.lang.tolist()
+    ['de', 'en']
+    """
+    findall = TOKEN_PATTERN.findall
+    tokens = [findall(text) for text in texts]
+    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = [token for post in tokens for token in post]
+    type_ids = table.ids(flat)
+    doc_index = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
+    batch = TokenBatch(tokens, offsets, type_ids, doc_index, np.empty(0, dtype=object), table)
+    batch.lang = detect_languages(batch, given=lang, default=default_lang)
+    return batch
+
+
+def per_post_sum(batch: TokenBatch, values: np.ndarray) -> np.ndarray:
+    """Sum a per-token array over each post (vectorised)."""
+    return np.bincount(batch.doc_index, weights=values, minlength=len(batch)).astype(np.float64)
+
+
+def detect_languages(batch: TokenBatch, *, given: Sequence[str | None] | None = None,
+                     default: str = "en") -> np.ndarray:
+    """German, English or mixed per post, from function words and umlauts; ``given`` wins.
+
+    A post with no evidence either way gets ``default``.
+    """
+    de = per_post_sum(batch, batch.column("fw_de")) + 0.5 * per_post_sum(batch, batch.column("umlaut"))
+    en = per_post_sum(batch, batch.column("fw_en"))
+    lang = np.where(de > en, "de", np.where(en > de, "en", default)).astype(object)
+    mixed = (np.minimum(de, en) >= 2) & (np.minimum(de, en) >= 0.5 * np.maximum(de, en))
+    lang[mixed] = "mixed"
+    if given is not None:
+        for i, value in enumerate(given):
+            if value:
+                lang[i] = normalise_lang(value)
+    return lang
+
+
+def normalise_lang(value: str) -> str:
+    """Map ``"de-CH"``, ``"German"``, ``"EN"`` … to ``"de"``/``"en"``; other values pass through."""
+    value = value.strip().lower()
+    if value.startswith(("de", "ger")):
+        return "de"
+    if value.startswith(("en", "eng")):
+        return "en"
+    return value
+
+
+class SocialTokenizer:
+    """The regex tokenizer as a spaCy tokenizer: ``nlp.tokenizer = SocialTokenizer(nlp.vocab)``.
+
+    Example
+    -------
+    >>> import spacy
+    >>> nlp = spacy.blank("de")
+    >>> nlp.tokenizer = SocialTokenizer(nlp.vocab)
+    >>> [t.text for t in nlp("@anna Danke 🙏 /je")]
+    ['@anna', 'Danke', '🙏', '/je']
+    """
+
+    def __init__(self, vocab: "spacy.vocab.Vocab") -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> "spacy.tokens.Doc":
+        from spacy.tokens import Doc
+
+        words: list[str] = []
+        spaces: list[bool] = []
+        position = 0
+        for match in TOKEN_PATTERN.finditer(text):
+            self._add_gap(text[position:match.start()], words, spaces)
+            words.append(match.group())
+            spaces.append(False)
+            position = match.end()
+        self._add_gap(text[position:], words, spaces)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    @staticmethod
+    def _add_gap(gap: str, words: list[str], spaces: list[bool]) -> None:
+        """Whitespace between tokens, the way spaCy keeps it: one space on the token, the rest as tokens."""
+        if not gap:
+            return
+        if words and gap[0] == " ":
+            spaces[-1] = True
+            gap = gap[1:]
+        if gap:
+            words.append(gap)
+            spaces.append(False)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterable["spacy.tokens.Doc"]:
+        for text in texts:
+            yield self(text)
+
+
+def make_nlp(lang: str, *, pipeline: str | None = None) -> "spacy.language.Language":
+    """A spaCy pipeline for ``lang`` with the social tokenizer and lookup lemmas.
+
+    ``pipeline`` names an installed trained pipeline (such as ``"de_core_news_sm"``) to use instead
+    of ``spacy.blank(lang)``; it is never required and never downloaded.
+
+    Example
+    -------
+    >>> nlp = make_nlp("en")
+    >>> [t.lemma_ for t in nlp("We thanked you")]
+    ['we', 'thank', 'you']
+    """
+    import spacy
+
+    if pipeline is not None:
+        nlp = spacy.load(pipeline)
+    else:
+        nlp = spacy.blank(lang)
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    nlp.tokenizer = SocialTokenizer(nlp.vocab)
+    return nlp
+
+
+class DocMaker:
+    """Turn posts into spaCy ``Doc`` objects per language with bounded memory.
+
+    spaCy's ``StringStore`` keeps every string it has seen; a stream with fresh handles and links in
+    every post would grow it without limit. ``DocMaker`` rebuilds its pipelines once they hold more
+    than ``max_strings`` strings.
+
+    Example
+    -------
+    >>> maker = DocMaker(max_strings=50_000)
+    >>> doc = maker("Wir danken euch!", "de")
+    >>> doc.lang_, len(doc)
+    ('de', 4)
+    """
+
+    def __init__(self, *, max_strings: int = 500_000, pipelines: Mapping[str, str] | None = None) -> None:
+        self.max_strings = max_strings
+        self.pipelines = dict(pipelines or {})
+        self._nlp: dict[str, "spacy.language.Language"] = {}
+        self.rebuilds = 0
+
+    def nlp(self, lang: str) -> "spacy.language.Language":
+        lang = lang if lang in LANGUAGES else "en"
+        nlp = self._nlp.get(lang)
+        if nlp is None or len(nlp.vocab.strings) > self.max_strings:
+            if nlp is not None:
+                self.rebuilds += 1
+            nlp = self._nlp[lang] = make_nlp(lang, pipeline=self.pipelines.get(lang))
+        return nlp
+
+    def __call__(self, text: str, lang: str) -> "spacy.tokens.Doc":
+        return self.nlp(lang)(text)
+
+
+__all__ = [
+    "TOKEN_PATTERN", "KIND_NAMES", "TypeTable", "TokenBatch", "SocialTokenizer", "DocMaker",
+    "tokenize", "token_kind", "normalise_token", "tokenize_batch", "detect_languages",
+    "build_lemma_map", "make_nlp", "phrase_cues", "per_post_sum", "stable_hash",
+]
