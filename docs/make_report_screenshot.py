@@ -64,18 +64,19 @@ QUESTIONS = [
 ]
 PROMO_REPLY = "@{user} Don't miss our spring deals! https://example.org/deals"
 
-# account -> (dialogue share in January, in June, posts per month, answer rate, typical minutes)
+# account -> (dialogue share in January, in June, mean posts and user questions per month,
+#             answer rate, typical minutes to an answer)
 ACCOUNTS = {
-    "StadtwerkeMusterstadt": (0.55, 0.65, 9, 0.85, 40),
-    "NordBahn": (0.25, 0.55, 10, 0.70, 25),
-    "ShopCo": (0.20, 0.15, 8, 0.60, 300),
-    "Tagesblatt": (0.02, 0.04, 7, 0.10, 600),
-    "GreenFund": (0.40, 0.40, 1, 0.50, 120),
+    "StadtwerkeMusterstadt": (0.55, 0.65, 9, 3, 0.85, 40),
+    "NordBahn": (0.25, 0.55, 10, 4, 0.70, 25),
+    "ShopCo": (0.20, 0.15, 8, 2, 0.60, 300),
+    "Tagesblatt": (0.02, 0.04, 7, 2, 0.10, 600),
+    "GreenFund": (0.40, 0.40, 0.7, 0, 0.0, 0),
 }
 BROADCAST_KINDS = ["promo", "news", "notice", "event", "recruiting", "share"]
 
 
-def synthetic_posts(seed: int = 7) -> pd.DataFrame:
+def synthetic_posts(seed: int = 5) -> pd.DataFrame:
     """Fictional scored posts of five accounts and their users over six months."""
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
@@ -85,10 +86,10 @@ def synthetic_posts(seed: int = 7) -> pd.DataFrame:
         rows.append(row)
         return row["id"]
 
-    for account, (start, end, per_month, answer_rate, minutes) in ACCOUNTS.items():
+    for account, (start, end, per_month, questions, answer_rate, minutes) in ACCOUNTS.items():
         for month_index, month in enumerate(MONTHS):
             share = start + (end - start) * month_index / (len(MONTHS) - 1)
-            for _ in range(per_month):
+            for _ in range(rng.poisson(per_month)):
                 when = month.start_time + pd.Timedelta(minutes=int(rng.integers(0, 28 * 24 * 60)))
                 user = f"user{rng.integers(1, 40)}"
                 if rng.random() < share:
@@ -99,11 +100,11 @@ def synthetic_posts(seed: int = 7) -> pd.DataFrame:
                     label, p = "broadcast", rng.uniform(0.01, 0.35)
                 text = str(rng.choice(TEXTS[kind])).format(user=user)
                 is_reply = kind == "reply"
-                if account == "ShopCo" and kind == "promo" and rng.random() < 0.5:
-                    text, is_reply = PROMO_REPLY.format(user=user), True
+                if account == "ShopCo" and label == "broadcast" and rng.random() < 0.3:
+                    kind, text, is_reply = "promo", PROMO_REPLY.format(user=user), True
                 add(author=account, created_at=when, text=text, label=label, p_dialogue=p,
                     kind=kind, is_reply=is_reply, reply_to_id=None)
-            for _ in range(max(1, per_month // 3)):
+            for _ in range(rng.poisson(questions)):
                 asked = month.start_time + pd.Timedelta(minutes=int(rng.integers(0, 27 * 24 * 60)))
                 user = f"user{rng.integers(1, 40)}"
                 question = add(author=user, created_at=asked, is_reply=False, reply_to_id=None,

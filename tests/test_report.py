@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import subprocess
 import sys
 import types
@@ -422,12 +423,12 @@ def test_summary_names_who_talks_and_who_broadcasts(rep):
 
 def test_to_csv_writes_the_three_tables(rep, tmp_path):
     paths = rep.to_csv(tmp_path / "csv")
-    assert sorted(paths) == ["accounts", "examples", "periods"]
-    accounts = pd.read_csv(paths["accounts"])
+    assert [path.name for path in paths] == ["accounts.csv", "periods.csv", "examples.csv"]
+    accounts, periods, examples = (pd.read_csv(path) for path in paths)
     assert accounts["author"].tolist() == rep.accounts["author"].tolist()
     assert accounts["posts"].tolist() == [6, 10, 5]
-    assert len(pd.read_csv(paths["periods"])) == len(rep.periods)
-    assert len(pd.read_csv(paths["examples"])) == len(rep.examples)
+    assert len(periods) == len(rep.periods)
+    assert len(examples) == len(rep.examples)
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,6 +455,13 @@ def test_html_is_self_contained(rep, posts, tmp_path):
     assert html.escape(rep.summary()) in page
 
 
+def test_account_names_are_escaped(posts):
+    posts["author"] = posts["author"].replace("shopco", "Sh$op <b>&Co</b>")
+    page = report(posts).render_html()
+    assert "Sh$op &lt;b&gt;&amp;Co&lt;/b&gt;" in page
+    assert "<b>&Co" not in page
+
+
 def test_html_svg_ids_are_unique(rep):
     import re
 
@@ -471,9 +479,18 @@ def test_rendering_leaves_matplotlib_state_alone(rep):
     assert dict(matplotlib.rcParams) == params
 
 
+def test_docstring_examples():
+    import doctest
+
+    import dialogcls.report
+
+    result = doctest.testmod(dialogcls.report, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
 def test_import_has_no_side_effects():
     code = "import sys, dialogcls.report; print('matplotlib' in sys.modules)"
-    env = {"PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, check=True)
     assert result.stdout.strip() == "False"
@@ -532,6 +549,8 @@ def test_end_to_end_with_the_classifier(posts):
     except ArtifactError as error:
         pytest.skip(f"no trained default model yet: {error}")
     assert rep.accounts["posts"].sum() == 21
+    assert rep.accounts["dialogue_share"].between(0, 1).all()
     assert {"kind_reply", "kind_promo"} <= set(rep.accounts.columns)
     assert set(rep.examples["label"]) <= {"dialogue", "broadcast"}
+    assert by_account(rep).loc["cityworks", "questions_answered"] == 3  # independent of labels
     assert "<svg" in rep.render_html()

@@ -174,6 +174,147 @@ def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[st
     return out
 
 
+@dataclass
+class FileSummary:
+    """What :func:`classify_file` did: rows written and rows marked bad."""
+
+    rows: int
+    bad_rows: int
+    output: str
+
+
+_WORKER_MODEL: Any = None
+
+
+def _init_worker(model_path: str | None) -> None:
+    global _WORKER_MODEL
+    _WORKER_MODEL = load(model_path)
+
+
+def _score_frame_in_worker(job: tuple[Any, str, dict[str, str], int]) -> BatchResult:
+    frame, text_column, columns, batch_size = job
+    posts = PostBatch.from_columns(frame[text_column].tolist(),
+                                   **{field: frame[column].tolist() for field, column in columns.items()})
+    return score(posts, model=_WORKER_MODEL, batch_size=batch_size)
+
+
+def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike = "-", *,
+                  input_format: str | None = None, output_format: str | None = None,
+                  text_column: str = "text", columns: Mapping[str, str] | None = None,
+                  model_path: str | os.PathLike | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                  workers: int = 1, on_error: str = "raise", progress: bool = False) -> FileSummary:
+    """Score a file in chunks and write every input column plus ``label``, ``p_dialogue``, ``lang``,
+    ``kind`` and ``cues`` (and ``error`` for bad rows when ``on_error="skip"``).
+
+    Memory stays flat: one chunk of ``batch_size`` rows per worker is in flight at a time. The
+    output file appears only when the run completes.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "in.csv").write_text("text\nWas meint ihr?\n", encoding="utf-8")
+    >>> classify_file(folder / "in.csv", folder / "out.csv").rows
+    1
+    """
+    from .io import AtomicWriter, read_chunks
+    from .types import METADATA_FIELDS
+
+    if workers < 1:
+        raise DialogclsError("E109", f"workers must be at least 1, not {workers}")
+    columns = dict(columns or {})
+    chunks = read_chunks(input_path, fmt=input_format, chunk_size=batch_size, text_column=text_column,
+                         on_error=on_error)
+    first = next(chunks, None)
+    present = list(first.frame.columns) if first is not None else []
+    for field in METADATA_FIELDS:
+        if field not in columns and field in present and field != text_column:
+            columns[field] = field
+    for field, column in columns.items():
+        if first is not None and column not in present:
+            raise DialogclsError("E405", f"{input_path}: no column {column!r} for {field}; the columns are {present}")
+    model = load(model_path) if workers == 1 else None
+    bar = _progress_bar(progress)
+    bad = 0
+    with AtomicWriter(output_path, fmt=output_format) as writer:
+        all_chunks = [first] if first is not None else []
+
+        def jobs():
+            for chunk in _chain(all_chunks, chunks):
+                yield chunk, (chunk.frame, text_column, columns, batch_size)
+
+        if workers == 1:
+            results = ((chunk, score(_posts_of(frame, text_column, columns), model=model, batch_size=batch_size))
+                       for chunk, (frame, *_rest) in jobs())
+            bad = _write_results(results, writer, bar, with_errors=on_error == "skip")
+        else:
+            import multiprocessing as mp
+
+            context = mp.get_context("spawn")
+            with context.Pool(workers, initializer=_init_worker,
+                              initargs=(None if model_path is None else str(model_path),)) as pool:
+                pending = jobs()
+                chunk_queue: list[Any] = []
+
+                def job_stream():
+                    for chunk, job in pending:
+                        chunk_queue.append(chunk)
+                        yield job
+
+                results = ((chunk_queue.pop(0), result) for result in
+                           pool.imap(_score_frame_in_worker, job_stream()))
+                bad = _write_results(results, writer, bar, with_errors=on_error == "skip")
+    if bar is not None:
+        bar.close()
+    return FileSummary(writer.rows, bad, str(output_path))
+
+
+def _chain(first: list[Any], rest: Iterable[Any]) -> Iterable[Any]:
+    yield from first
+    yield from rest
+
+
+def _posts_of(frame: Any, text_column: str, columns: Mapping[str, str]) -> PostBatch:
+    return PostBatch.from_columns(frame[text_column].tolist(),
+                                  **{field: frame[column].tolist() for field, column in columns.items()})
+
+
+def _write_results(results: Iterable[tuple[Any, BatchResult]], writer: Any, bar: Any, *,
+                   with_errors: bool) -> int:
+    from .io import ERROR_COLUMN
+
+    bad = 0
+    for chunk, result in results:
+        frame = chunk.frame
+        frame["label"] = result.label
+        frame["p_dialogue"] = np.round(result.p_dialogue, 6)
+        frame["lang"] = result.lang
+        frame["kind"] = result.kind
+        frame["cues"] = [" ".join(cues) for cues in result.cues]
+        if any(chunk.errors):
+            broken = np.array([e is not None for e in chunk.errors])
+            for column in ("label", "p_dialogue", "lang", "kind", "cues"):
+                frame[column] = frame[column].astype(object)
+                frame.loc[broken, column] = None
+            bad += int(broken.sum())
+        if with_errors:
+            frame[ERROR_COLUMN] = chunk.errors
+        writer.write(frame)
+        if bar is not None:
+            bar.update(len(frame))
+    return bad
+
+
+def _progress_bar(enabled: bool) -> Any:
+    import sys
+
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=" posts", file=sys.stderr, mininterval=0.5)
+
+
 def train(data: Any, *, text_column: str = "text", label_column: str = "label",
           kind_column: str | None = "kind", columns: Mapping[str, str] | None = None,
           **params: Any) -> Any:
@@ -198,5 +339,5 @@ def train(data: Any, *, text_column: str = "text", label_column: str = "label",
     return DialogueClassifier(**params).fit(posts, labels, kinds=kinds)
 
 
-__all__ = ["classify", "classify_batch", "classify_frame", "score", "load", "train", "BatchResult",
-           "default_model_path"]
+__all__ = ["classify", "classify_batch", "classify_frame", "classify_file", "score", "load", "train",
+           "BatchResult", "FileSummary", "default_model_path"]

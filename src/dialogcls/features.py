@@ -136,6 +136,8 @@ class Featurizer:
 
     def transform(self, posts: PostBatch, tokens: TokenBatch | None = None) -> sp.csr_matrix:
         """The feature matrix of ``posts`` (``tokens`` may be passed when already computed)."""
+        if len(posts) == 0:
+            return sp.csr_matrix((0, self.n_columns))
         tokens = tokens if tokens is not None else self.tokenize(posts)
         named = sp.csr_matrix(named_features(tokens, posts))
         words, chars = self._ngrams(tokens)
@@ -256,18 +258,15 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     is_handle = kind == HANDLE
     lead = _first_true_position(batch, ~is_handle, lengths)  # handles before the first other token
     first_token = batch.offsets[:-1]
-    has_tokens = lengths > 0
-    first_kind = np.where(has_tokens, kind[np.minimum(first_token, max(len(kind) - 1, 0))], -1) \
-        if len(kind) else np.full(n_docs, -1)
-    token_text = [post[0] if post else "" for post in batch.tokens]
+    first_text = [post[0] if post else "" for post in batch.tokens]
     second_kind = np.full(n_docs, -1)
     has_two = lengths > 1
     second_kind[has_two] = kind[first_token[has_two] + 1]
     put("leading_handle", (lead > 0).astype(float))
     put("leading_handles", np.log1p(lead))
-    put("dot_handle", ((first_kind == PUNCT) & (second_kind == HANDLE)
-                       & np.array([t == "." for t in token_text])).astype(float))
-    put("retweet", (np.array([t in ("RT", "rt", "MT") for t in token_text]) & (second_kind == HANDLE)).astype(float))
+    opens_with = lambda words: np.array([t in words for t in first_text], dtype=bool)  # noqa: E731
+    put("dot_handle", (opens_with((".",)) & (second_kind == HANDLE)).astype(float))
+    put("retweet", (opens_with(("RT", "rt", "MT")) & (second_kind == HANDLE)).astype(float))
     put("inner_handles", np.log1p(per_post_sum(batch, is_handle) - lead))
 
     qmark = table.qmark[batch.type_ids].astype(bool)

@@ -50,7 +50,7 @@ TOKEN_PATTERN = re.compile(
     r"|" + _EMOJI +                                         # emoji, with modifiers and ZWJ
     r"|\d+(?:[.,:/]\d+)*"                                   # numbers, times, dates
     r"|\w+(?:[-'’/]\w+)*"                                   # words, m/w/d, you're
-    r"|\?+|!+|\.{2,}|[^\w\s]"                               # punctuation, … and ?!
+    r"|[?!]+|\.{2,}|[^\w\s]"                              # punctuation, … and ?!
 )
 
 # Token kinds; the numbers index the TypeTable.kind column.

@@ -181,25 +181,25 @@ class AccountReport:
         path.write_text(self.render_html(), encoding="utf-8")
         return path
 
-    def to_csv(self, directory: str | Path) -> dict[str, Path]:
+    def to_csv(self, directory: str | Path) -> list[Path]:
         """Write ``accounts.csv``, ``periods.csv`` and ``examples.csv`` into ``directory``.
 
         Returns
         -------
-        dict
-            Table name -> path of the written file.
+        list of pathlib.Path
+            The written files, in that order.
 
         Example
         -------
-        >>> sorted(rep.to_csv("out"))  # doctest: +SKIP
-        ['accounts', 'examples', 'periods']
+        >>> [path.name for path in rep.to_csv("out")]  # doctest: +SKIP
+        ['accounts.csv', 'periods.csv', 'examples.csv']
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        paths = {}
+        paths = []
         for name in ("accounts", "periods", "examples"):
-            paths[name] = directory / f"{name}.csv"
-            getattr(self, name).to_csv(paths[name], index=False)
+            paths.append(directory / f"{name}.csv")
+            getattr(self, name).to_csv(paths[-1], index=False)
         return paths
 
 
@@ -274,8 +274,9 @@ def report(
     ...     "p_dialogue": [0.9, 0.1, 0.8, 0.2, 0.95],
     ... })
     >>> rep = report(posts, period=None)
-    >>> rep.accounts.loc[0, ["author", "posts", "dialogue", "dialogue_share"]].tolist()
-    ['cityworks', 5, 3, 0.6]
+    >>> row = rep.accounts.iloc[0]
+    >>> row["author"], int(row["posts"]), int(row["dialogue"]), float(row["dialogue_share"])
+    ('cityworks', 5, 3, 0.6)
     """
     if min_posts < 1:
         raise ValueError(f"min_posts must be at least 1, got {min_posts}.")
@@ -316,6 +317,10 @@ def report(
         per_period = _label_periods(_finish(per_period, has_threads=has_threads).reset_index(), by)
     overall["trend"] = overall[by].map(_trend(per_period, by, period)).astype(float)
     overall = _rank(overall, by, min_posts)
+    position = {account: index for index, account in enumerate(overall[by])}
+    per_period = per_period.sort_values(
+        [by, "period_start"], key=lambda c: c.map(position) if c.name == by else c, kind="stable"
+    ).reset_index(drop=True)
 
     return AccountReport(
         accounts=overall,
@@ -562,8 +567,8 @@ def _rank(table: pd.DataFrame, by: str, min_posts: int) -> pd.DataFrame:
     eligible = table[table["posts"] >= min_posts].sort_values(
         ["dialogue_share", "ci_low", "posts"], ascending=False, kind="stable"
     )
-    table["rank"] = pd.Series(range(1, len(eligible) + 1), index=eligible.index, dtype="Int64")
-    table["rank"] = table["rank"].astype("Int64")
+    rank = pd.Series(np.arange(1, len(eligible) + 1), index=eligible.index)
+    table = table.assign(rank=rank.reindex(table.index).astype("Int64"))
     order = table.assign(_unranked=table["rank"].isna()).sort_values(
         ["_unranked", "rank", "posts"], ascending=[True, True, False], kind="stable"
     )
@@ -603,16 +608,16 @@ def _examples(
     return examples[columns].reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------------------------
-# Value normalisation
-# --------------------------------------------------------------------------------------------
-
-
 def _example_order(column: pd.Series) -> pd.Series:
     """Sort key for the examples: accounts by name, dialogue before broadcast."""
     if column.name == "label":
         return column.map({label: index for index, label in enumerate(LABELS)})
     return column.astype(str)
+
+
+# --------------------------------------------------------------------------------------------
+# Value normalisation
+# --------------------------------------------------------------------------------------------
 
 
 def _to_bool(values: pd.Series) -> pd.Series:
@@ -632,7 +637,7 @@ def _to_bool(values: pd.Series) -> pd.Series:
 
 
 def _id_keys(values: pd.Series) -> pd.Series:
-    """Post ids as comparable strings (``12``, ``12.0`` and ``"12"`` agree); None when missing."""
+    """Post ids as comparable strings (``12``, ``12.0`` and ``"12"`` agree); missing stays missing."""
 
     def convert(value: Any) -> str | None:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -642,6 +647,12 @@ def _id_keys(values: pd.Series) -> pd.Series:
         text = str(value).strip()
         return text or None
 
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        present = values.notna()
+        if (values[present] % 1 == 0).all():  # vectorised path for integer ids (also as floats)
+            keys = pd.Series(None, index=values.index, dtype=object)
+            keys[present] = values[present].astype("int64").astype(str).to_numpy(dtype=object)
+            return keys
     return values.map(convert).astype(object)
 
 
@@ -688,9 +699,9 @@ def _summary_text(rep: AccountReport) -> str:
         first = "No account talks with its audience in at least half of its posts."
     rest = []
     if len(broadcasters):
+        verb = _verb(broadcasters, "only broadcasts", "only broadcast")
         rest.append(
-            f"{_name_list(broadcasters, rep.by)} {_verb(broadcasters, 'only broadcasts', 'only broadcast')}"
-            f" (under {_pct(BROADCAST_THRESHOLD)} dialogue)"
+            f"{_name_list(broadcasters, rep.by)} {verb} (under {_pct(BROADCAST_THRESHOLD)} dialogue)"
         )
     if len(mixed):
         rest.append(
@@ -716,22 +727,26 @@ def _facts(rep: AccountReport) -> list[str]:
             for _, row in asked.iterrows()
         ]
         if parts:
-            facts.append("Users' questions answered: " + ", ".join(parts) + ".")
+            facts.append(f"Users' questions answered: {_join(parts)}.")
     promo = table[table["promotional_replies"] > 0]
     if len(promo):
         parts = [
             f"{row[rep.by]} {row['promotional_replies']} of {row['structural_replies']}"
             for _, row in promo.iterrows()
         ]
-        facts.append("Replies that only promote (broadcast): " + ", ".join(parts) + ".")
+        facts.append(f"Replies that only promote (broadcast): {_join(parts)}.")
     return facts
 
 
-def _name_list(table: pd.DataFrame, by: str, limit: int = 5) -> str:
-    names = [f"{row[by]} ({_pct(row['dialogue_share'])})" for _, row in table.iterrows()]
-    if len(names) > limit:
-        names = [*names[:limit], f"{len(names) - limit} more"]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def _name_list(table: pd.DataFrame, by: str) -> str:
+    return _join([f"{row[by]} ({_pct(row['dialogue_share'])})" for _, row in table.iterrows()])
+
+
+def _join(items: list[str], limit: int = 6) -> str:
+    """``a``, ``a and b``, ``a, b and c``; beyond ``limit`` items: ``a, b, ... and 7 more``."""
+    if len(items) > limit:
+        items = [*items[:limit], f"{len(items) - limit} more"]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _verb(table: pd.DataFrame, singular: str, plural: str) -> str:
@@ -769,12 +784,12 @@ def _points(value: Any) -> str:
     return "–" if pd.isna(value) else f"{100 * value:+.1f} pp"
 
 
-#: A table column: header, cell formatter (row -> str), numeric (right-aligned).
-_Column = tuple[str, Callable[[pd.Series], str], bool]
+#: A table column: header, cell formatter (row -> str), CSS class ("num", "text" or "wrap").
+_Column = tuple[str, Callable[[pd.Series], str], str]
 
 
-def _col(name: str, header: str, fmt: Callable[[Any], str] = str, numeric: bool = True) -> _Column:
-    return header, lambda row: fmt(row[name]), numeric
+def _col(name: str, header: str, fmt: Callable[[Any], str] = str, css: str = "num") -> _Column:
+    return header, lambda row: fmt(row[name]), css
 
 
 def _ci(row: pd.Series) -> str:
@@ -789,43 +804,51 @@ def _answered(row: pd.Series) -> str:
     return f"{int(row['questions_answered'])} / {int(row['questions_received'])}"
 
 
-def _core_columns(rep: AccountReport, table: pd.DataFrame) -> list[_Column]:
-    """Columns shown for both tables; kinds and thread columns only where the data has them."""
+def _core_columns(rep: AccountReport, table: pd.DataFrame, *, kinds: bool) -> list[_Column]:
+    """Columns shown in the HTML tables; kinds and thread columns only where the data has them."""
     columns = [
         _col("posts", "Posts", _count),
         _col("dialogue_share", "Dialogue share", _pct1),
-        ("95 % CI", _ci, True),
+        ("95 % CI", _ci, "num"),
     ]
-    for kind in DIALOGUE_KINDS + BROADCAST_KINDS:
-        name = f"kind_{kind}"
-        if name in table.columns and table[name].sum() > 0:
-            columns.append(_col(name, kind, _count))
-    extra = [c for c in table.columns if c.startswith("kind_")]
-    for name in extra[len(DIALOGUE_KINDS + BROADCAST_KINDS):]:
-        columns.append(_col(name, name.removeprefix("kind_"), _count))
+    if kinds and any(column.startswith("kind_") for column in table.columns):
+        columns += [
+            _col("kind_reply", "Reply", _count),
+            _col("kind_invite", "Invite", _count),
+            ("Top broadcast kinds", _main_broadcast_kinds, "wrap"),
+        ]
     columns += [
         _col("structural_reply_share", "Marked as reply", _pct1),
-        _col("promotional_replies", "Promotional replies", _count),
+        _col("promotional_replies", "Promo replies", _count),
     ]
     if rep.has_threads:
         columns += [
-            ("Questions answered", _answered, True),
+            ("Questions answered", _answered, "num"),
             _col("answer_rate", "Answer rate", _pct),
             _col("median_answer_minutes", "Median answer time", _minutes),
         ]
     return columns
 
 
+def _main_broadcast_kinds(row: pd.Series, top: int = 2) -> str:
+    """The most frequent broadcast kinds of a row, e.g. ``news 10, promo 5``."""
+    counts = {
+        name.removeprefix("kind_"): row[name]
+        for name in row.index
+        if name.startswith("kind_") and name.removeprefix("kind_") not in DIALOGUE_KINDS
+    }
+    ranked = sorted((item for item in counts.items() if item[1] > 0), key=lambda item: -item[1])
+    return ", ".join(f"{kind} {count}" for kind, count in ranked[:top]) or "–"
+
+
 def _html_table(table: pd.DataFrame, columns: Sequence[_Column], caption: str) -> str:
     head = "".join(
-        f'<th{" class=num" if numeric else ""} scope="col">{html.escape(header)}</th>'
-        for header, _, numeric in columns
+        f'<th class="{css}" scope="col">{html.escape(header)}</th>' for header, _, css in columns
     )
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td{" class=num" if numeric else ""}>{html.escape(fmt(row))}</td>'
-            for _, fmt, numeric in columns
+            f'<td class="{css}">{html.escape(fmt(row))}</td>' for _, fmt, css in columns
         )
         + "</tr>\n"
         for _, row in table.iterrows()
@@ -840,8 +863,8 @@ def _accounts_table(rep: AccountReport) -> str:
     table = rep.accounts
     columns = [
         _col("rank", "Rank", _count),
-        _col(rep.by, "Account", str, numeric=False),
-        *_core_columns(rep, table),
+        _col(rep.by, "Account", str, css="text"),
+        *_core_columns(rep, table, kinds=True),
     ]
     if rep.period:
         name = _PERIOD_NAMES.get(rep.period, "period")
@@ -849,7 +872,7 @@ def _accounts_table(rep: AccountReport) -> str:
     caption = (
         f"One row per account. Ranked: accounts with at least {rep.min_posts} posts, by dialogue "
         "share. 'Marked as reply': share of posts the platform marks as replies; promotional "
-        "replies are replies labelled broadcast."
+        "replies are replies labelled broadcast. All kind counts are in the CSV output."
     )
     return _html_table(table, columns, caption)
 
@@ -857,9 +880,9 @@ def _accounts_table(rep: AccountReport) -> str:
 def _periods_table(rep: AccountReport) -> str:
     table = rep.periods
     columns = [
-        _col(rep.by, "Account", str, numeric=False),
-        _col("period", "Period", str, numeric=False),
-        *_core_columns(rep, table),
+        _col(rep.by, "Account", str, css="text"),
+        _col("period", "Period", str, css="text"),
+        *_core_columns(rep, table, kinds=False),
     ]
     return _html_table(table, columns, "One row per account and period with posts or questions.")
 
@@ -912,7 +935,7 @@ _CSS = """
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
        font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif; }
-main { max-width:1180px; margin:0 auto; padding:24px 28px 48px; }
+main { max-width:1240px; margin:0 auto; padding:24px 24px 48px; }
 h1 { font-size:28px; margin:0 0 4px; }
 h2 { font-size:20px; margin:36px 0 10px; padding-bottom:4px; border-bottom:2px solid var(--line); }
 h3 { font-size:16px; margin:0 0 8px; }
@@ -929,8 +952,8 @@ figcaption { color:var(--muted); font-size:13px; padding:6px 2px; }
 .table-wrap { overflow-x:auto; background:#fff; border-radius:4px;
               box-shadow:0 1px 2px rgba(0,0,0,.06); }
 table { border-collapse:collapse; width:100%; font-size:13px; }
-th, td { padding:6px 10px; border-bottom:1px solid var(--line); text-align:left; }
-td { white-space:nowrap; }
+th, td { padding:6px 8px; border-bottom:1px solid var(--line); text-align:left; }
+td { white-space:nowrap; } td.wrap { white-space:normal; min-width:150px; }
 th { background:#eef2f6; font-weight:600; vertical-align:bottom; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 tbody tr:nth-child(even) { background:#fafcfd; }
@@ -1066,7 +1089,7 @@ def _bar_chart_svg(rep: AccountReport) -> str:
     errors = np.vstack([share - table["ci_low"], table["ci_high"] - share]) * 100
     colours = np.where(table["rank"].isna(), _COLOURS["muted"], _COLOURS["dialogue"])
     names = [
-        f"{_shorten(str(name), 28)}  (n={posts})" for name, posts in zip(table[rep.by], table["posts"])
+        f"{_chart_label(name, 28)}  (n={posts})" for name, posts in zip(table[rep.by], table["posts"])
     ]
     with matplotlib.rc_context(_RC):
         fig = _figure(9.5, 0.42 * len(table) + 1.3)
@@ -1114,7 +1137,7 @@ def _trend_chart_svg(rep: AccountReport) -> str:
             x = ordinals[rows.index] - first
             colour = palette(index % 10)
             ax.plot(x, rows["dialogue_share"] * 100, color=colour, linewidth=1.6,
-                    label=_shorten(str(account), 24))
+                    label=_chart_label(account, 24))
             ax.scatter(x, rows["dialogue_share"] * 100, s=12 + 6 * np.sqrt(rows["posts"]),
                        color=colour, zorder=3)
         ax.set_xticks(range(0, len(labels), step), labels[::step])
@@ -1139,5 +1162,8 @@ def _period_labels(period: str | None, first: int, last: int) -> list[str]:
     return [str(p) for p in span]
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _chart_label(value: Any, width: int) -> str:
+    """An account name for a chart: shortened to ``width``, ``$`` escaped (no mathtext)."""
+    text = str(value)
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return text.replace("$", r"\$")

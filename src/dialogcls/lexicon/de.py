@@ -52,7 +52,7 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "cta": (
         "mehr erfahren", "mehr infos", "mehr dazu", "hier", "anmelden", "jetzt anmelden", "registrieren",
-        "herunterladen", "download", "bestellen", "buchen", "jetzt buchen", "link in bio", "klick",
+        "herunterladen", "laden", "jetzt", "download", "bestellen", "buchen", "jetzt buchen", "link in bio", "klick",
         "klickt", "lesen", "weiterlesen", "reinhören", "ansehen", "sichern", "sichert", "holt",
         "hol dir", "mitmachen", "shoppen",
     ),

@@ -1,0 +1,113 @@
+"""Each named feature on hand-built posts, German and English, and the codebook's edge cases."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dialogcls.features import FEATURE_NAMES, Featurizer
+from dialogcls.types import PostBatch
+
+FEATURIZER = Featurizer(n_features=2**12)
+
+
+def named(text: str, **metadata) -> dict[str, float]:
+    batch = PostBatch.from_columns([text], **{k: [v] for k, v in metadata.items()})
+    row = FEATURIZER.transform(batch)[0, :len(FEATURE_NAMES)].toarray()[0]
+    return dict(zip(FEATURE_NAMES, row))
+
+
+@pytest.mark.parametrize("text, feature", [
+    ("@anna Vielen Dank für den Hinweis!", "thanks"),
+    ("@tom Thank you so much!", "thanks"),
+    ("@jan Das tut uns leid.", "apology"),
+    ("@jo We apologize for the inconvenience.", "apology"),
+    ("Hallo Maria, wir schauen nach.", "greeting"),
+    ("Kannst du uns mehr sagen?", "second_person"),
+    ("Können Sie uns Ihre Nummer nennen?", "second_person"),
+    ("Could you tell us more?", "second_person"),
+    ("Schick uns bitte eine DM.", "dm_request"),
+    ("Please send us a direct message.", "dm_request"),
+    ("Was meint ihr? Schreibt es in die Kommentare!", "invite_response"),
+    ("Let us know in the comments!", "invite_response"),
+    ("Jetzt anmelden und mehr erfahren", "cta"),
+    ("Learn more and sign up today", "cta"),
+    ("Wir suchen Verstärkung (m/w/d) – jetzt bewerben!", "recruiting"),
+    ("We're hiring! Apply now.", "recruiting"),
+    ("Wegen einer Störung entfallen Fahrten.", "notice"),
+    ("We are experiencing delays on the Northern line.", "notice"),
+    ("Stolz auf die Auszeichnung!", "pr"),
+    ("Proud to announce our award!", "pr"),
+])
+def test_cue_lexicons_per_language(text, feature):
+    assert named(text)[feature] > 0
+
+
+def test_formal_sie_is_address_but_lower_case_sie_is_not():
+    assert named("Haben Sie Fragen dazu?")["second_person"] > 0
+    assert named("Die Kollegen melden sich, sobald sie zurück sind.")["second_person"] == 0
+
+
+def test_lemmas_extend_cues_to_inflected_forms():
+    assert named("Wir bedankten uns herzlich.")["thanks"] > 0
+
+
+@pytest.mark.parametrize("text, feature, value", [
+    ("Habt ihr schon das neue Menü probiert?", "verb_first_question", 1),
+    ("Ihr habt das neue Menü probiert.", "verb_first_question", 0),
+    ("Have you tried the new menu?", "verb_first_question", 1),
+    ("What is your favourite dish?", "question_word_question", 1),
+    ("Looking for a new phone? Our deals: https://t.co/x", "question_then_link", 1),
+    ("Wie sicher ist Ihr Netzwerk? Jetzt Whitepaper laden", "question_then_cta", 1),
+    ("What do you think? 🤔 #poll", "ends_with_question", 1),
+    ("Which one? https://t.co/x #a", "ends_with_question", 1),
+])
+def test_question_features(text, feature, value):
+    assert named(text)[feature] == value
+
+
+def test_leading_address_versus_mention():
+    address = named("@anna Danke dir!")
+    assert address["leading_handle"] == 1 and address["inner_handles"] == 0
+    mention = named(".@Partner und wir starten heute!")
+    assert mention["dot_handle"] == 1 and mention["leading_handle"] == 0
+    inside = named("Proud to sponsor @AutismSpeaksSTL today!")
+    assert inside["leading_handle"] == 0 and inside["inner_handles"] > 0
+
+
+def test_retweets_are_shares():
+    assert named("RT @kunde: Toller Service heute!")["retweet"] == 1
+    assert named("Retweet this!")["retweet"] == 0
+
+
+def test_reply_metadata():
+    reply = named("@anna Gern geschehen!", is_reply=True, reply_to="anna", author="acme")
+    assert reply["is_reply"] == 1 and reply["reply_to_other"] == 1 and reply["addresses_reply_to"] == 1
+    thread = named("2/3 Und weiter geht's.", is_reply=True, reply_to="acme", author="ACME")
+    assert thread["self_thread"] == 1 and thread["reply_to_other"] == 0
+    unknown = named("Hallo")
+    assert unknown["reply_unknown"] == 1 and unknown["is_reply"] == 0 and unknown["not_reply"] == 0
+
+
+def test_links_hashtags_emoji_signature_thread_truncation():
+    f = named("Neu: https://t.co/a und www.x.de/b #eins #zwei 🎉 1/3 ^AB …")
+    assert f["links"] == pytest.approx(np.log1p(2))
+    assert f["hashtags"] == pytest.approx(np.log1p(2))
+    assert f["emoji"] == pytest.approx(np.log1p(1))
+    assert f["signature"] == 1 and f["thread_marker"] == 1 and f["truncated"] == 1
+
+
+def test_platform_one_hot():
+    assert named("x", platform="LinkedIn")["platform_linkedin"] == 1
+    assert named("x", platform="myspace")["platform_unknown"] == 1
+
+
+def test_rows_do_not_depend_on_the_rest_of_the_batch():
+    texts = ["@a Danke!", "Neu: https://t.co/x", "Was meint ihr?"]
+    together = FEATURIZER.transform(PostBatch.from_columns(texts)).toarray()
+    alone = np.vstack([FEATURIZER.transform(PostBatch.from_columns([t])).toarray() for t in texts])
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_empty_batch_and_empty_text():
+    assert FEATURIZER.transform(PostBatch.from_columns([])).shape == (0, FEATURIZER.n_columns)
+    assert FEATURIZER.transform(PostBatch.from_columns([""])).shape == (1, FEATURIZER.n_columns)
