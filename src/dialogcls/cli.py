@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--by", default="author", help="column to group by (default author)")
     report.add_argument("--period", default="M", choices=["W", "M", "Q"], help="period of the trend (default M)")
     report.add_argument("--min-posts", type=int, default=5, help="accounts with fewer posts are not ranked")
+    report.add_argument("--accounts", metavar="A,B", help="the organisations' accounts, comma-separated "
+                        "(default: every author with at least --min-posts posts)")
     report.add_argument("--csv", metavar="DIR", help="also write the tables as CSV files into DIR")
     report.add_argument("--format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format")
     _add_columns(report)
@@ -196,6 +198,7 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from .api import load
     from .io import read_table
     from .report import report
 
@@ -204,11 +207,9 @@ def run_report(args: argparse.Namespace) -> int:
     if args.text_column != "text":
         renames[args.text_column] = "text"
     frame = frame.rename(columns=renames)
-    if "label" not in frame.columns or "p_dialogue" not in frame.columns:
-        from .api import classify_frame, load
-
-        frame = classify_frame(frame, model=load(args.model))
-    result = report(frame, by=args.by, period=args.period, min_posts=args.min_posts)
+    model = None if "label" in frame.columns else load(args.model)
+    result = report(frame, by=args.by, period=args.period, min_posts=args.min_posts, model=model,
+                    accounts=args.accounts.split(",") if args.accounts else None)
     path = result.to_html(args.output)
     print(f"report written to {path}", file=sys.stderr)
     if args.csv:

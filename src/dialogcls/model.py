@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import DialogclsError
@@ -82,7 +83,7 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
         ``["broadcast", "dialogue"]``.
     featurizer_ : Featurizer
     calibrated_ : CalibratedClassifierCV
-    kind_model_ : LogisticRegression or None
+    kind_model_ : OneVsRestClassifier or None
         Predicts the kind; None when ``fit`` got no kinds.
     coef_ : ndarray
         Weights of the underlying logistic regression (for explanations).
@@ -129,7 +130,7 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
         self.coef_ = self.calibrated_.calibrated_classifiers_[0].estimator.coef_.ravel()
         self.kind_model_ = None
         if kinds is not None:
-            self.kind_model_ = self._logistic().fit(features, np.asarray(kinds, dtype=object))
+            self.kind_model_ = OneVsRestClassifier(self._logistic()).fit(features, np.asarray(kinds, dtype=object))
         self.n_features_in_ = features.shape[1]
         return self
 

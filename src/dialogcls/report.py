@@ -3,7 +3,7 @@
 The report turns scored posts (one row per post with ``label`` and ``p_dialogue``) into tables per
 account, overall and per period, and renders them as one self-contained HTML file.
 
-Definitions used throughout (see ``docs`` and the codebook for the labels):
+Definitions used throughout (the labels follow the codebook):
 
 * **dialogue share**: dialogue posts / labelled posts, with a 95 % Wilson interval.
 * **structural reply share**: posts the platform marks as a reply / posts where that is known.
@@ -22,7 +22,7 @@ import io
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,9 @@ class AccountReport:
     examples : pandas.DataFrame
         Per account up to 3 most confident dialogue and 3 most confident broadcast posts.
     by, period, min_posts
-        The parameters the report was built with.
+        The parameters the report was built with (``period`` is None without periods).
+    has_threads
+        Whether the input had ``id`` and ``reply_to_id``, i.e. the question columns are filled.
 
     Example
     -------
@@ -146,7 +148,7 @@ class AccountReport:
     by: str = "author"
     period: str | None = "M"
     min_posts: int = 5
-    has_threads: bool = field(default=False)
+    has_threads: bool = False
 
     def summary(self) -> str:
         """One or two sentences saying which accounts talk with their audience and which broadcast.
