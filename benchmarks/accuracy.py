@@ -208,11 +208,12 @@ def plot_reliability(results: Sequence[SetResult], path: Path) -> None:
             ece = result.scores[system].ece
             top.plot([c[0] for c in curve], [c[1] for c in curve], style, color=colour, ms=4,
                      label=f"{system}, ECE {ece:.3f}")
-            bottom.bar([c[0] + (offset - 1) * width / 4 for c in curve], [c[2] for c in curve],
-                       width=width / 4, color=colour)
+            centres = [(min(int(c[0] * BINS), BINS - 1) + 0.5) * width for c in curve]
+            bottom.bar([x + (offset - 1) * width / 3.5 for x in centres], [c[2] for c in curve],
+                       width=width / 3.5, color=colour)
         top.set(title=f"{result.name} (n={result.n:,})", ylabel="share of dialogue", xlim=(0, 1), ylim=(0, 1))
         top.legend(loc="upper left", fontsize=8)
-        bottom.set(xlabel="p_dialogue (10 equal-width bins)", ylabel="posts", yscale="log")
+        bottom.set(xlabel="p_dialogue (10 equal-width bins)", ylabel="posts", yscale="log", ylim=(0.5, None))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -101,8 +101,9 @@ class StreamSynthesizer:
     - every @handle becomes a fresh random handle (a name stem plus a random suffix; the same old
       handle maps to the same new one within a post, and ``reply_to`` follows it);
     - every link becomes a fresh t.co-style link (``https://t.co/`` + 10 random base-62 characters);
-    - every hashtag becomes one drawn from an unbounded Zipf-like vocabulary (Pareto rank,
-      exponent ``tag_alpha``): a few tags are common, most are rare or new;
+    - every hashtag becomes one drawn from an unbounded heavy-tailed vocabulary: its rank follows a
+      Lomax (shifted Pareto) distribution with scale ``tag_scale`` and shape ``tag_alpha``, so the
+      commonest tag is about 3 % of all tags and about one tag in six is one not drawn before;
     - a post without a link gets one appended with probability ``p_link``; a post without a hashtag
       gets one to three appended with probability ``p_tag``; a post without an inner mention gets one
       inserted before its last word with probability ``p_mention``.
@@ -112,13 +113,15 @@ class StreamSynthesizer:
     """
 
     def __init__(self, source: Sequence[Mapping[str, Any]], seed: int | str, *, p_link: float = 0.6,
-                 p_tag: float = 0.5, p_mention: float = 0.15, tag_alpha: float = 0.8) -> None:
+                 p_tag: float = 0.5, p_mention: float = 0.15, tag_scale: float = 20.0,
+                 tag_alpha: float = 0.5) -> None:
         if not source:
             raise ValueError("the source corpus is empty")
         self.source = list(source)
         self.seed = seed
         self.rng = random.Random(f"speed-{seed}")
-        self.p_link, self.p_tag, self.p_mention, self.tag_alpha = p_link, p_tag, p_mention, tag_alpha
+        self.p_link, self.p_tag, self.p_mention = p_link, p_tag, p_mention
+        self.tag_scale, self.tag_alpha = tag_scale, tag_alpha
 
     def posts(self, n: int) -> Iterator[dict[str, Any]]:
         """``n`` fresh posts (dicts with the corpus' fields)."""
@@ -174,7 +177,7 @@ class StreamSynthesizer:
         return "https://t.co/" + "".join(self.rng.choices(_BASE62, k=10))
 
     def hashtag(self) -> str:
-        rank = int(self.rng.paretovariate(self.tag_alpha))
+        rank = int(self.tag_scale * (self.rng.paretovariate(self.tag_alpha) - 1))
         word = []
         while True:
             rank, digit = divmod(rank, len(_SYLLABLES))
@@ -186,10 +189,13 @@ class StreamSynthesizer:
 
 
 def vocabulary_stats(posts: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Share of posts with a link / handle / hashtag, and distinct whitespace tokens per post."""
+    """Share of posts with a link / handle / hashtag, distinct whitespace tokens per post, and the
+    share of distinct hashtags among all hashtags."""
     n = len(posts)
     tokens = [token for p in posts for token in p["text"].split()]
-    return {"links": sum("t.co/" in p["text"] for p in posts) / n,
+    tags = [token.lower() for token in tokens if token.startswith("#")]
+    return {"tags_distinct": len(set(tags)) / max(len(tags), 1),
+            "links": sum("t.co/" in p["text"] for p in posts) / n,
             "handles": sum("@" in p["text"] for p in posts) / n,
             "hashtags": sum("#" in p["text"] for p in posts) / n,
             "types_per_post": len(set(tokens)) / n,
@@ -641,12 +647,14 @@ def corpus_section(results: Results, args: argparse.Namespace) -> list[str]:
     return ["### The benchmark corpus", "",
             f"Posts drawn with replacement from the {c['source_rows']:,} posts of `{c['source']}` "
             f"(seed {args.seed}), each with fresh random @handles (reply_to follows), fresh t.co-style links "
-            "and hashtags from an unbounded Zipf-like vocabulary; posts without a link get one appended "
+            "and hashtags from an unbounded heavy-tailed vocabulary (Lomax-distributed ranks); posts without "
+            "a link get one appended "
             "with probability 0.6, posts without a hashtag get one to three with probability 0.5, and 15 % "
             "get an inner mention (see `StreamSynthesizer` in `benchmarks/speed.py`). Every repeat and every "
             f"stream file is a fresh stream. In a 10,000-post sample: {c['links']:.0%} of posts have a link, "
-            f"{c['handles']:.0%} a handle, {c['hashtags']:.0%} a hashtag; {c['tokens_per_post']:.1f} "
-            f"whitespace tokens and {c['types_per_post']:.2f} new distinct tokens per post.", ""]
+            f"{c['handles']:.0%} a handle, {c['hashtags']:.0%} a hashtag ({c['tags_distinct']:.0%} of the "
+            f"hashtags distinct); {c['tokens_per_post']:.1f} whitespace tokens and {c['types_per_post']:.2f} "
+            "distinct tokens per post.", ""]
 
 
 # -- main -------------------------------------------------------------------------------------------

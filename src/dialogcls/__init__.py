@@ -22,6 +22,7 @@ _PUBLIC = {
     "BatchResult": "api", "Post": "types", "Prediction": "types", "PostBatch": "types",
     "DialogueClassifier": "model", "save": "artifact", "report": "report", "AccountReport": "report",
     "DialogclsError": "errors", "ArtifactError": "errors", "DialogclsWarning": "errors",
+    "load_corpus": "io",
 }
 __all__ = sorted(_PUBLIC) + ["__version__"]
 

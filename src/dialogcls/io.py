@@ -404,5 +404,93 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
     return posts, labels, kinds
 
 
-__all__ = ["read_chunks", "read_table", "read_labelled", "detect_format", "AtomicWriter", "Chunk",
+#: The splits of the project's labelled corpus (``data/{split}.jsonl``), in order.
+_CORPUS_SPLITS = ("train", "dev", "test")
+#: The fields of every post in the corpus, in file order.
+_CORPUS_FIELDS = ("id", "text", "label", "kind", "lang", "platform", "is_reply", "reply_to", "author", "rule",
+                 "sector")
+
+
+def _default_corpus_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "data"
+
+
+def load_corpus(split: str = "train", path: str | os.PathLike | None = None) -> Any:
+    """The project's labelled corpus (one split, or all three) as a pandas DataFrame.
+
+    Parameters
+    ----------
+    split : {"train", "dev", "test", "all"}
+        Which split to read. ``"all"`` concatenates train, dev and test in that order and adds a
+        ``split`` column naming each post's split.
+    path : str or os.PathLike, optional
+        The folder holding ``train.jsonl``, ``dev.jsonl`` and ``test.jsonl``. Defaults to the
+        repository's ``data/`` folder (``Path(__file__).resolve().parents[2] / "data"``), which exists
+        in a source checkout or an editable install, not in an installed wheel.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per post with the columns ``id``, ``text``, ``label``, ``kind``, ``lang``, ``platform``,
+        ``is_reply`` (nullable ``boolean``), ``reply_to``, ``author``, ``rule`` (nullable ``Int64``:
+        the codebook edge-case rule 1-12 the post exercises, missing for a plain case) and ``sector``
+        (plus ``split`` for ``split="all"``).
+
+    Raises
+    ------
+    InputError
+        ``split`` is not one of the four names (E409), the folder or a split file is missing (E403),
+        a line is not a JSON object (E406), or a post lacks one of the corpus fields (E405).
+
+    See Also
+    --------
+    read_labelled : posts, labels and kinds from any labelled table, ready for training.
+
+    Examples
+    --------
+    >>> from dialogcls import load_corpus
+    >>> train = load_corpus("train")  # doctest: +SKIP
+    >>> sorted(train["label"].unique())  # doctest: +SKIP
+    ['broadcast', 'dialogue']
+    >>> import json, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> post = dict(id="x-0001", text="@anna Danke dir!", label="dialogue", kind="reply", lang="de",
+    ...             platform="twitter", is_reply=True, reply_to="anna", author="acme", rule=None,
+    ...             sector="retail")
+    >>> _ = (folder / "dev.jsonl").write_text(json.dumps(post) + "\\n", encoding="utf-8")
+    >>> frame = load_corpus("dev", path=folder)
+    >>> frame.loc[0, "label"], bool(frame.loc[0, "is_reply"]), frame["rule"].isna().tolist()
+    ('dialogue', True, [True])
+    """
+    import pandas as pd
+
+    if split not in _CORPUS_SPLITS + ("all",):
+        raise InputError("E409", f"unknown split {split!r}; choose one of {list(_CORPUS_SPLITS) + ['all']}")
+    folder = Path(path) if path is not None else _default_corpus_dir()
+    if not folder.is_dir():
+        hint = "" if path is not None else (" (the default data/ folder exists only in a source checkout; "
+                                            "pass path= to the folder that holds the split files)")
+        raise InputError("E403", f"{folder}: no such corpus folder{hint}")
+    names = _CORPUS_SPLITS if split == "all" else (split,)
+    frames = []
+    for name in names:
+        file = folder / f"{name}.jsonl"
+        if not file.is_file():
+            raise InputError("E403", f"{file}: no such file; the corpus splits are made by "
+                                     "'python data/make_splits.py PARTS_DIR'")
+        frame = read_table(file, fmt="jsonl")
+        missing = [field for field in _CORPUS_FIELDS if field not in frame.columns]
+        if missing and len(frame):
+            raise InputError("E405", f"{file}: missing corpus field(s) {missing}; the columns are "
+                                     f"{list(frame.columns)}")
+        frame = frame.reindex(columns=list(_CORPUS_FIELDS) + [c for c in frame.columns if c not in _CORPUS_FIELDS])
+        frame["is_reply"] = frame["is_reply"].astype("boolean")
+        frame["rule"] = pd.to_numeric(frame["rule"]).astype("Int64")
+        if split == "all":
+            frame["split"] = name
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+__all__ = ["read_chunks", "read_table", "read_labelled", "load_corpus", "detect_format", "AtomicWriter", "Chunk",
            "InputError", "FORMATS", "ERROR_COLUMN", "MAX_TEXT_CHARS"]

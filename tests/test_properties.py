@@ -1,0 +1,91 @@
+"""Property tests: any text and any metadata give a valid prediction, the same alone and in a batch."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dialogcls
+from dialogcls.errors import DialogclsError
+from dialogcls.features import FEATURE_NAMES, NGRAM_BLOCKS
+from dialogcls.types import KINDS, LABELS, Post
+
+KNOWN_CUES = set(FEATURE_NAMES) | set(NGRAM_BLOCKS)
+SETTINGS = settings(max_examples=100, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+LANGS = {None: None, "de": "de", "en": "en", "mixed": "mixed", "DE": "de", "en-GB": "en", "German": "de"}
+
+optional_text = st.none() | st.text(max_size=30)
+posts = st.builds(
+    Post,
+    text=st.text(max_size=300),
+    is_reply=st.sampled_from([True, False, None]),
+    reply_to=optional_text,
+    author=optional_text,
+    platform=st.none() | st.sampled_from(["twitter", "facebook", "instagram", "linkedin", "mastodon", "other"])
+    | st.text(max_size=12),
+    lang=st.sampled_from(sorted(LANGS, key=str)),
+)
+
+
+def check(prediction, given_lang=None) -> None:
+    assert prediction.label in LABELS
+    assert math.isfinite(prediction.p_dialogue) and 0.0 <= prediction.p_dialogue <= 1.0
+    assert (prediction.label == "dialogue") == (prediction.p_dialogue >= 0.5)
+    expected = LANGS[given_lang]
+    if expected is None:
+        assert prediction.lang in ("de", "en", "mixed")
+    else:
+        assert prediction.lang == expected
+    assert prediction.kind in KINDS[prediction.label]
+    assert isinstance(prediction.cues, tuple) and set(prediction.cues) <= KNOWN_CUES
+
+
+@SETTINGS
+@given(text=st.text())
+def test_any_text_gives_a_valid_prediction(tiny_model, text):
+    prediction = dialogcls.classify(text, model=tiny_model)
+    check(prediction)
+    result = dialogcls.classify_batch([text], model=tiny_model)
+    assert (result.label[0], float(result.p_dialogue[0]), result.lang[0], result.kind[0], result.cues[0]) == \
+        (prediction.label, prediction.p_dialogue, prediction.lang, prediction.kind, prediction.cues)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t", "\x00", "🙂", "?" * 50, "@", "#", "https://", "a" * 5000])
+def test_degenerate_texts(tiny_model, text):
+    check(dialogcls.classify(text, model=tiny_model))
+
+
+@SETTINGS
+@given(post=posts)
+def test_any_post_with_metadata_gives_a_valid_prediction(tiny_model, post):
+    prediction = dialogcls.classify(post, model=tiny_model)
+    check(prediction, post.lang)
+    result = dialogcls.classify_batch([post.text], is_reply=[post.is_reply], reply_to=[post.reply_to],
+                                      author=[post.author], platform=[post.platform], lang=[post.lang],
+                                      model=tiny_model)
+    assert result.predictions()[0] == prediction
+
+
+@SETTINGS
+@given(batch=st.lists(posts, min_size=1, max_size=12), batch_size=st.integers(1, 5))
+def test_batches_of_random_posts_equal_single_posts(tiny_model, batch, batch_size):
+    together = dialogcls.classify(batch, model=tiny_model, batch_size=batch_size)
+    assert len(together) == len(batch)
+    for post, prediction in zip(batch, together):
+        check(prediction, post.lang)
+        assert dialogcls.classify(post, model=tiny_model) == prediction
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "prep.stable_hash encodes tokens with str.encode('utf-8'), so a str with a lone surrogate "
+    "(valid Python text, e.g. from json.loads('\"\\\\ud800\"')) crashes with UnicodeEncodeError "
+    "instead of being scored or refused with a DialogclsError"))
+def test_lone_surrogate_is_scored_or_refused_cleanly(tiny_model):
+    try:
+        prediction = dialogcls.classify("Hallo \ud800 Welt", model=tiny_model)
+    except DialogclsError:
+        return
+    check(prediction)
