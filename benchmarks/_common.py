@@ -19,7 +19,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -73,12 +73,11 @@ def describe_model(model_dir: Path) -> str:
 
 
 def display_path(path: str | os.PathLike) -> str:
-    """``path`` relative to the repository when inside it, else as given."""
+    """``path`` relative to the repository when inside it or next to it (``../shared/...``), else absolute."""
     path = Path(path).resolve()
-    try:
-        return str(path.relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
+    if path.is_relative_to(REPO_ROOT.parent):
+        return os.path.relpath(path, REPO_ROOT)
+    return str(path)
 
 
 # -- data -------------------------------------------------------------------------------------------
@@ -268,8 +267,3 @@ def update_section(path: str | os.PathLike, name: str, markdown: str) -> None:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """Consecutive slices of ``items`` of at most ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

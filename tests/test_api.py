@@ -264,9 +264,6 @@ def test_wrong_type_in_list_is_E105(tiny_model):
         assert info.value.code == "E105"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "api.classify: a non-iterable single argument (int, None, float) falls through to "
-    "PostBatch.from_posts and raises a bare TypeError instead of DialogclsError E105"))
 @pytest.mark.parametrize("bad", [5, None])
 def test_wrong_type_single_argument_is_E105(tiny_model, bad):
     with pytest.raises(DialogclsError) as info:

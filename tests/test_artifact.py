@@ -155,10 +155,6 @@ def test_shipped_default_model_loads_and_checksum_matches(default_model):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
-@pytest.mark.xfail(strict=True, reason=(
-    "artifact.save writes estimator.joblib through tempfile.NamedTemporaryFile (mode 0600) and "
-    "os.replace keeps that mode, so the model file ignores the umask and is unreadable for other "
-    "users (models/default/estimator.joblib is -rw-------)"))
 def test_saved_estimator_respects_umask(tiny_model, tmp_path):
     old = os.umask(0o022)
     try:

@@ -79,10 +79,6 @@ def test_batches_of_random_posts_equal_single_posts(tiny_model, batch, batch_siz
         assert dialogcls.classify(post, model=tiny_model) == prediction
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "prep.stable_hash encodes tokens with str.encode('utf-8'), so a str with a lone surrogate "
-    "(valid Python text, e.g. from json.loads('\"\\\\ud800\"')) crashes with UnicodeEncodeError "
-    "instead of being scored or refused with a DialogclsError"))
 def test_lone_surrogate_is_scored_or_refused_cleanly(tiny_model):
     try:
         prediction = dialogcls.classify("Hallo \ud800 Welt", model=tiny_model)

@@ -134,6 +134,9 @@ def classify(posts: str | Mapping[str, Any] | Post | Iterable[str | Mapping[str,
     ['dialogue', 'broadcast']
     """
     single = isinstance(posts, (str, Post, Mapping))
+    if not single and not isinstance(posts, Iterable):
+        raise DialogclsError("E105", f"cannot classify a {type(posts).__name__}; pass a str, a mapping "
+                                     "with 'text', a dialogcls.Post, or an iterable of them")
     batch = PostBatch.from_posts([posts] if single else posts)
     predictions = score(batch, model=model, batch_size=batch_size).predictions(batch.id)
     return predictions[0] if single else predictions

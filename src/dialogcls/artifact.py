@@ -86,6 +86,9 @@ def save(model: Any, directory: str | os.PathLike, *, training: Mapping[str, Any
     estimator_path = directory / ESTIMATOR_FILE
     with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as tmp:
         joblib.dump(model, tmp, compress=3)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp.name, 0o666 & ~umask)  # NamedTemporaryFile is private (0600); a model is shared
     os.replace(tmp.name, estimator_path)
     meta = {
         "format_version": FORMAT_VERSION,

@@ -123,7 +123,7 @@ def normalise_token(token: str, kind: int) -> str:
 
 def stable_hash(text: str) -> int:
     """A process-independent 32-bit hash (``hash()`` is salted per process)."""
-    return zlib.crc32(text.encode("utf-8"))
+    return zlib.crc32(text.encode("utf-8", errors="surrogatepass"))
 
 
 @lru_cache(maxsize=None)
