@@ -266,4 +266,3 @@ def update_section(path: str | os.PathLike, name: str, markdown: str) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from _common import (BENCH_DIR, DEFAULT_DATA, describe_model, ensure_dialogcls_importable,
+from _common import (BENCH_DIR, DEFAULT_DATA, describe_model, display_path, ensure_dialogcls_importable,
                      header_block, md_table, metadata_columns, read_jsonl, resolve_model, split_path,
                      tfidf_pipeline, update_section, verdict, write_jsonl)
 
@@ -617,7 +617,7 @@ def stream_section(results: Results) -> list[str]:
         s = results.two_workers
         rows.append([f"{s.size:,}", s.workers, f"{s.run.seconds:,.1f}", f"{s.rate:,.0f}", mb(s.run.max_rss),
                      mb(s.run.tree_peak), f"{s.rows_out:,}", s.run.returncode])
-    lines += ["`python -m dialogcls classify IN.jsonl -o OUT.jsonl --quiet --workers N`, wall time from "
+    lines += ["`python -m dialogcls classify IN.jsonl -o OUT.jsonl --quiet --workers N --model DIR`, wall time from "
               "process start to exit (reading, scoring and writing JSON Lines):", ""]
     lines += md_table(["posts", "workers", "seconds", "posts/s", "peak RSS (largest process)",
                        "peak RSS (process tree, sampled)", "rows written", "exit"], rows)
@@ -645,7 +645,7 @@ def startup_section(results: Results) -> list[str]:
 def corpus_section(results: Results, args: argparse.Namespace) -> list[str]:
     c = results.corpus
     return ["### The benchmark corpus", "",
-            f"Posts drawn with replacement from the {c['source_rows']:,} posts of `{c['source']}` "
+            f"Posts drawn with replacement from the {c['source_rows']:,} posts of `{display_path(c['source'])}` "
             f"(seed {args.seed}), each with fresh random @handles (reply_to follows), fresh t.co-style links "
             "and hashtags from an unbounded heavy-tailed vocabulary (Lomax-distributed ranks); posts without "
             "a link get one appended "

@@ -374,10 +374,6 @@ def test_train_unknown_kind_exits_5(tmp_path, capsys):
     assert "promo" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "io.read_labelled numbers rows from 1 for text problems (E406 'row {row + 1}') but "
-    "model.check_labels numbers them from 0 (E302/E303 'row {row}'), so the 3rd row is reported as "
-    "'row 2'"))
 def test_train_unknown_label_row_is_numbered_like_other_row_errors(tmp_path, capsys):
     rows = [{"text": t, "label": l} for t, l, _, _ in TRAIN[:6]]
     rows[2]["label"] = "smalltalk"
@@ -484,10 +480,6 @@ def test_skip_with_only_bad_rows_in_first_chunk_keeps_columns_aligned(tmp_path, 
     assert set(out["label"].tolist()[2:]) <= {"dialogue", "broadcast"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "io.AtomicWriter.write (parquet) fixes the schema from the first chunk, where an all-None "
-    "'error' column is typed null; a later chunk with an error string fails table.cast with "
-    "ArrowNotImplementedError (an uncaught crash, exit 1)"))
 def test_parquet_output_with_bad_row_in_a_later_chunk(tmp_path, tiny_dir):
     source = write_jsonl(tmp_path / "in.jsonl", [{"text": "Hallo zusammen"}, {"text": "Hi there"},
                                                   {"text": ""}, {"text": "Hi"}])
@@ -502,11 +494,6 @@ def _refuse_constant(name):
     raise ValueError(f"non-standard JSON constant {name}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "io.AtomicWriter.write (jsonl) dumps frame.to_dict records with json.dumps' default "
-    "allow_nan=True: with --on-error skip the 'error' of good rows (and missing fields of bad rows) "
-    "come out as bare NaN, which is not JSON, instead of null; integer columns also turn into floats "
-    "(1 -> 1.0) in chunks that hold a bad row, so the output depends on --batch-size"))
 def test_jsonl_output_with_skipped_rows_is_strict_json(tmp_path, tiny_dir):
     source = write_jsonl(tmp_path / "in.jsonl", [{"text": "ok", "n": 1}, {"text": ""}, {"text": "Hi", "n": 2}])
     target = tmp_path / "out.jsonl"
@@ -519,9 +506,6 @@ def test_jsonl_output_with_skipped_rows_is_strict_json(tmp_path, tiny_dir):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
-@pytest.mark.xfail(strict=True, reason=(
-    "io.AtomicWriter creates its temp file with tempfile.mkstemp (mode 0600) and os.replace keeps "
-    "it, so every output file of classify is -rw------- regardless of the umask"))
 def test_output_file_respects_umask(tmp_path, tiny_dir):
     source = write_jsonl(tmp_path / "in.jsonl", ROWS[:1])
     target = tmp_path / "out.csv"

@@ -263,12 +263,16 @@ class AtomicWriter:
                 raise InputError("E407", f"{target.parent}: the output folder does not exist")
             fd, self._tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
             os.close(fd)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self._tmp, 0o666 & ~umask)  # mkstemp files are private; outputs are ordinary files
             self._handle = None if self.fmt == "parquet" else open(self._tmp, "w", encoding="utf-8", newline="")
 
     def write(self, frame: Any) -> None:
         """Append the rows of a pandas DataFrame."""
         self.rows += len(frame)
         if self.fmt == "jsonl":
+            frame = frame.astype(object).where(frame.notna(), None)
             for record in frame.to_dict(orient="records"):
                 self._handle.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
         elif self.fmt in ("csv", "tsv"):
@@ -281,7 +285,11 @@ class AtomicWriter:
 
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self._tmp, table.schema)
+                # A column that is empty in the first chunk (such as 'error') is typed as text.
+                schema = pa.schema([field.with_type(pa.string()) if pa.types.is_null(field.type) else field
+                                    for field in table.schema])
+                self._parquet = pq.ParquetWriter(self._tmp, schema)
+                table = table.cast(schema)
             else:
                 table = table.cast(self._parquet.schema)
             self._parquet.write_table(table)

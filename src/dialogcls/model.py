@@ -193,11 +193,11 @@ def check_labels(y: Iterable[str], kinds: Iterable[str] | None = None) -> None:
     """Refuse labels and kinds outside the codebook, naming the first offender and its row."""
     for row, label in enumerate(y):
         if label not in LABELS:
-            raise DialogclsError("E302", f"row {row}: unknown label {label!r}; the codebook's labels are {list(LABELS)}")
+            raise DialogclsError("E302", f"row {row + 1}: unknown label {label!r}; the codebook's labels are {list(LABELS)}")
     if kinds is not None:
         for row, (label, kind) in enumerate(zip(y, kinds)):
             if kind not in KINDS[label]:
-                raise DialogclsError("E303", f"row {row}: kind {kind!r} does not belong to label {label!r}; "
+                raise DialogclsError("E303", f"row {row + 1}: kind {kind!r} does not belong to label {label!r}; "
                                              f"allowed: {list(KINDS[label])}")
 
 
