@@ -554,3 +554,17 @@ def test_end_to_end_with_the_classifier(posts):
     assert set(rep.examples["label"]) <= {"dialogue", "broadcast"}
     assert by_account(rep).loc["cityworks", "questions_answered"] == 3  # independent of labels
     assert "<svg" in rep.render_html()
+
+
+def test_report_command_end_to_end_on_the_bundled_example(tmp_path):
+    from dialogcls.cli import main
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "posts.csv"
+    html_path, tables = tmp_path / "report.html", tmp_path / "tables"
+    assert main(["report", str(example), "--by", "author", "-o", str(html_path), "--csv", str(tables)]) == 0
+    page = html_path.read_text(encoding="utf-8")
+    for account in ("nordbahn", "lumencloud", "kaffeehaus_mira"):
+        assert account in page
+    accounts = pd.read_csv(tables / "accounts.csv")
+    assert set(accounts["author"]) == {"nordbahn", "lumencloud", "kaffeehaus_mira"}
+    assert accounts["posts"].sum() == 28
