@@ -74,9 +74,17 @@ def test_given_language_wins():
 def test_type_table_is_bounded_on_endless_fresh_strings():
     types = TypeTable({"de": {}, "en": {}}, n_features=2**10, max_types=1_000)
     for start in range(0, 20_000, 100):
-        types.ids([f"@user{i}" for i in range(start, start + 100)] + ["danke"])
-        assert len(types) <= 1_000
+        types.ids([f"wort{i}" for i in range(start, start + 100)] + ["danke"])
+        assert len(types) <= 1_000 + 101  # the bound plus one call's new strings
     assert types.resets > 0
+
+
+def test_fresh_handles_links_and_numbers_share_one_row_per_kind():
+    types = TypeTable({"de": {}, "en": {}}, n_features=2**10)
+    ids = types.ids([f"@user{i}" for i in range(500)] + [f"https://t.co/{i}" for i in range(500)]
+                    + [str(i) for i in range(500)])
+    assert len(set(ids.tolist())) == 3 and len(types) == 3
+    assert [KIND_NAMES[int(types.kind[i])] for i in ids[[0, 500, 1000]]] == ["handle", "url", "number"]
 
 
 def test_doc_maker_rebuilds_pipelines_to_bound_the_string_store():

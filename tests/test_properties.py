@@ -85,3 +85,12 @@ def test_lone_surrogate_is_scored_or_refused_cleanly(tiny_model):
     except DialogclsError:
         return
     check(prediction)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+       | st.from_regex(r"(@\w+|#\w+|https?://\S+|\w+|[^\w\s]|\s){0,30}", fullmatch=True))
+def test_fast_tokenizer_equals_one_regex_pass(text):
+    from dialogcls.prep import TOKEN_PATTERN, tokenize
+
+    assert tokenize(text) == TOKEN_PATTERN.findall(text)

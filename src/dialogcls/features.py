@@ -223,19 +223,18 @@ def cue_bits(batch: TokenBatch) -> np.ndarray:
     bits = np.where(is_de, de, np.where(is_en, en, de | en))
     norm_id = table.norm_id[batch.type_ids]
     n = len(norm_id)
+    candidates = np.flatnonzero(table.phrase_start[batch.type_ids])  # tokens that may open a phrase
     for length in (2, 3):
-        if n < length:
-            continue
-        starts = n - length + 1
-        same_doc = batch.doc_index[length - 1:] == batch.doc_index[:starts]
-        keys = _ngram_keys([norm_id[i:i + starts] for i in range(length)])
+        start = candidates[candidates <= n - length]
+        same_doc = batch.doc_index[start + length - 1] == batch.doc_index[start]
+        keys = _ngram_keys([norm_id[start + i] for i in range(length)])
         for lang_code, in_lang in (("de", ~is_en), ("en", ~is_de)):
             phrase_keys, phrase_bits = _phrase_table(lang_code, length)
-            if not len(phrase_keys):
+            if not len(phrase_keys) or not len(keys):
                 continue
             where = np.searchsorted(phrase_keys, keys).clip(0, len(phrase_keys) - 1)
-            hit = (phrase_keys[where] == keys) & same_doc & in_lang[:starts]
-            bits[:starts][hit] |= phrase_bits[where[hit]]
+            hit = (phrase_keys[where] == keys) & same_doc & in_lang[start]
+            bits[start[hit]] |= phrase_bits[where[hit]]
     return bits
 
 
@@ -247,10 +246,8 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     kind = table.kind[batch.type_ids]
     lengths = np.diff(batch.offsets)
     bits = cue_bits(batch)
-    cue_counts = np.empty((n_docs, _N_CUES))
-    for i in range(_N_CUES):
-        cue_counts[:, i] = per_post_sum(batch, ((bits >> i) & 1).astype(np.float64))
-    out[:, :_N_CUES] = np.log1p(cue_counts)
+    cue_flags = ((bits[:, None] >> np.arange(_N_CUES)) & 1).astype(np.float64)
+    out[:, :_N_CUES] = np.log1p(batch.post_matrix() @ cue_flags)
 
     def put(name: str, values: np.ndarray) -> None:
         out[:, _FEATURE[name]] = values

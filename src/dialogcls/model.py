@@ -161,7 +161,8 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
         """The most likely kind consistent with each label (``reply``/``invite`` for dialogue …)."""
         if self.kind_model_ is None:
             return np.where(labels == "dialogue", "dialogue", "broadcast").astype(object)
-        scores = self.kind_model_.decision_function(features)
+        weights, intercepts = self._kind_weights()
+        scores = features @ weights + intercepts
         classes = self.kind_model_.classes_
         allowed = {label: np.isin(classes, KINDS[label]) for label in LABELS}
         mask = np.where((labels == "dialogue")[:, None], allowed["dialogue"], allowed["broadcast"])
@@ -175,18 +176,58 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
         predicted label.
         """
         check_is_fitted(self, "coef_")
-        coef = self.coef_
-        named = features[:, :_N_NAMED].toarray() * coef[:_N_NAMED]
-        n = self.featurizer_.n_features
-        words = features[:, _N_NAMED:_N_NAMED + n] @ coef[_N_NAMED:_N_NAMED + n]
-        chars = features[:, _N_NAMED + n:] @ coef[_N_NAMED + n:]
-        contributions = np.column_stack([named, words, chars])
+        named = features[:, :_N_NAMED].toarray() * self.coef_[:_N_NAMED]
+        contributions = np.hstack([named, features @ self._ngram_block_weights()])
         sign = np.where(labels == self.classes_[1], 1.0, -1.0)[:, None]
         pushed = contributions * sign
         order = np.argsort(-pushed, axis=1)[:, :top]
-        names = np.array(FEATURE_NAMES + list(NGRAM_BLOCKS), dtype=object)
         strong = np.take_along_axis(pushed, order, axis=1) > 1e-3
-        return [tuple(names[o[s]]) for o, s in zip(order, strong)]
+        # Few distinct cue combinations occur: name each once, then look the rows up.
+        codes = np.where(strong, order + 1, 0) @ (len(_CUE_NAMES) + 1) ** np.arange(order.shape[1])
+        unique, inverse = np.unique(codes, return_inverse=True)
+        named_rows = [tuple(_CUE_NAMES[j] for j, ok in zip(row, keep) if ok) for row, keep in
+                      zip(order[_first_index(inverse, len(unique))].tolist(),
+                          strong[_first_index(inverse, len(unique))].tolist())]
+        return [named_rows[i] for i in inverse.ravel().tolist()]
+
+    # -- derived weights, computed once per loaded model ------------------------------------------
+    def _ngram_block_weights(self) -> np.ndarray:
+        """``(n_columns, 2)``: the word n-gram weights in one column, the character ones in the other,
+        zero elsewhere; ``features @ it`` sums each block's contribution."""
+        cached = self.__dict__.get("_explain_cache")
+        if cached is None:
+            n = self.featurizer_.n_features
+            cached = np.zeros((len(self.coef_), 2))
+            cached[_N_NAMED:_N_NAMED + n, 0] = self.coef_[_N_NAMED:_N_NAMED + n]
+            cached[_N_NAMED + n:, 1] = self.coef_[_N_NAMED + n:]
+            self.__dict__["_explain_cache"] = cached
+        return cached
+
+    def _kind_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The one-vs-rest kind models as one weight matrix and an intercept row."""
+        cached = self.__dict__.get("_kind_cache")
+        if cached is None:
+            estimators = self.kind_model_.estimators_
+            weights = np.column_stack([e.coef_.ravel() for e in estimators])
+            cached = (weights, np.array([e.intercept_[0] for e in estimators]))
+            self.__dict__["_kind_cache"] = cached
+        return cached
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_explain_cache", None)
+        state.pop("_kind_cache", None)
+        return state
+
+
+_CUE_NAMES = FEATURE_NAMES + list(NGRAM_BLOCKS)
+
+
+def _first_index(inverse: np.ndarray, n_unique: int) -> np.ndarray:
+    """For each of ``n_unique`` values, the first position where ``inverse`` points to it."""
+    first = np.full(n_unique, len(inverse), dtype=np.int64)
+    np.minimum.at(first, inverse.ravel(), np.arange(len(inverse)))
+    return first
 
 
 def check_labels(y: Iterable[str], kinds: Iterable[str] | None = None) -> None:

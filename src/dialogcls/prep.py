@@ -71,7 +71,17 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("RT @DB_Bahn: Neu &amp; schnell 🚄 www.bahn.de/x")
     ['RT', '@DB_Bahn', ':', 'Neu', '&amp;', 'schnell', '🚄', 'www.bahn.de/x']
     """
-    return TOKEN_PATTERN.findall(text)
+    tokens: list[str] = []
+    for chunk in text.split():
+        # No token spans white space, so each chunk can be split alone; most are plain words.
+        if chunk.isalpha():
+            tokens.append(chunk)
+        else:
+            tokens += _findall(chunk)
+    return tokens
+
+
+_findall = TOKEN_PATTERN.findall
 
 
 def token_kind(token: str) -> int:
@@ -149,6 +159,11 @@ def phrase_cues(lang: str) -> dict[tuple[str, ...], int]:
     return _cue_entries(lang)[2]
 
 
+@lru_cache(maxsize=None)
+def _phrase_first_words() -> frozenset[str]:
+    return frozenset(phrase[0] for lang in LANGUAGES for phrase in phrase_cues(lang))
+
+
 def build_lemma_map(lang: str) -> dict[str, str]:
     """Forms whose spaCy lookup lemma is a single-word cue entry, lower-cased: ``{"dankt": "danke"}``.
 
@@ -182,8 +197,8 @@ class TypeTable:
     char_ngrams : tuple of int
         Lengths of character n-grams taken from each word type.
     max_types : int
-        When more distinct strings than this have been seen, the table starts afresh. This bounds
-        memory on endless streams with new handles and links in every post.
+        When more distinct strings than this have been seen, the table starts afresh. Together with
+        the shared rows of links, handles and numbers, this bounds memory on endless streams.
 
     Example
     -------
@@ -195,7 +210,7 @@ class TypeTable:
 
     _COLUMNS = ("kind", "unigram", "norm_id", "cues_de", "cues_en", "fw_de", "fw_en",
                 "umlaut", "verb_first", "question_word", "upper_initial", "qmark", "sent_end",
-                "exclaim", "thread_marker")
+                "exclaim", "thread_marker", "phrase_start")
 
     def __init__(self, lemma_maps: Mapping[str, Mapping[str, str]], *, n_features: int = 2**18,
                  char_ngrams: tuple[int, ...] = (3, 4), max_types: int = 200_000) -> None:
@@ -208,67 +223,81 @@ class TypeTable:
 
     def _clear(self) -> None:
         self._index: dict[str, int] = {}
-        self.strings: list[str] = []
-        self.norms: list[str] = []
+        self._placeholders: dict[int, int] = {}
+        self._size = 0
         self.char_grams: list[np.ndarray] = []
-        self._rows: dict[str, list[int]] = {name: [] for name in self._COLUMNS}
-        self._arrays: dict[str, np.ndarray] = {}
+        self._pending: dict[str, list[int]] = {name: [] for name in self._COLUMNS}
+        self._arrays: dict[str, np.ndarray] = {name: np.empty(0, dtype=_dtype(name)) for name in self._COLUMNS}
 
     def __len__(self) -> int:
-        return len(self.strings)
+        return self._size
 
     def ids(self, tokens: Sequence[str]) -> np.ndarray:
-        """Type ids of ``tokens``; adds unseen strings. May reset the table first (see ``max_types``)."""
-        index = self._index
-        if len(index) + len(tokens) > self.max_types and index:
+        """Type ids of ``tokens``; adds unseen strings. Starts afresh first when the table holds more
+        than ``max_types`` strings.
+
+        Links, handles, e-mail addresses, signatures, cashtags and plain numbers share one row per
+        kind (their placeholder), so the endless stream of fresh ones costs no memory.
+        """
+        if self._size > self.max_types:
             self.resets += 1
             self._clear()
-            index = self._index
-        get = index.get
-        out = np.empty(len(tokens), dtype=np.int64)
-        for position, token in enumerate(tokens):
-            type_id = get(token)
-            if type_id is None:
-                type_id = self._add(token)
-            out[position] = type_id
-        self._arrays = {}
-        return out
+        get = self._index.get
+        found = list(map(get, tokens))
+        if None in found:
+            for position in [i for i, type_id in enumerate(found) if type_id is None]:
+                token = tokens[position]
+                type_id = get(token)  # may have been added earlier in this call
+                found[position] = type_id if type_id is not None else self._lookup_new(token)
+        return np.array(found, dtype=np.int64)
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name in TypeTable._COLUMNS:
+            pending = self.__dict__["_pending"][name]
             arrays = self.__dict__["_arrays"]
-            if name not in arrays:
-                dtype = np.int64 if name in ("unigram", "cues_de", "cues_en", "norm_id") else np.int8
-                arrays[name] = np.asarray(self.__dict__["_rows"][name], dtype=dtype)
+            if pending:
+                arrays[name] = np.concatenate([arrays[name], np.asarray(pending, dtype=_dtype(name))])
+                pending.clear()
             return arrays[name]
         raise AttributeError(name)
 
-    def _add(self, token: str) -> int:
-        type_id = len(self.strings)
-        self._index[token] = type_id
+    def _lookup_new(self, token: str) -> int:
         kind = token_kind(token)
+        if kind in _PLACEHOLDER and not (kind == NUMBER and "/" in token):
+            type_id = self._placeholders.get(kind)
+            if type_id is None:
+                type_id = self._placeholders[kind] = self._add(_PLACEHOLDER[kind], kind)
+            return type_id
+        type_id = self._index[token] = self._add(token, kind)
+        return type_id
+
+    def _add(self, token: str, kind: int) -> int:
+        type_id = self._size
+        self._size += 1
         norm = normalise_token(token, kind)
-        self.strings.append(token)
-        self.norms.append(norm)
-        rows = self._rows
+        rows = self._pending
+        is_word = kind == WORD
+        is_punct = kind == PUNCT
+        norm_hash = stable_hash(norm)
+        cues_de = self._cue_bits(token, norm, kind, "de")
+        cues_en = self._cue_bits(token, norm, kind, "en")
         rows["kind"].append(kind)
-        rows["unigram"].append(stable_hash(norm) % self.n_features)
-        rows["norm_id"].append(stable_hash(norm))
-        for lang in LANGUAGES:
-            rows["cues_" + lang].append(self._cue_bits(token, norm, kind, lang))
-        rows["fw_de"].append(kind == WORD and norm in function_words("de"))
-        rows["fw_en"].append(kind == WORD and norm in function_words("en"))
-        rows["umlaut"].append(kind == WORD and any(ch in "äöüß" for ch in norm))
-        rows["verb_first"].append(kind == WORD and (norm in verb_first("de") or norm in verb_first("en")))
-        rows["question_word"].append(kind == WORD and bool(
-            self._cue_bits(token, norm, kind, "de") & _QUESTION_BIT
-            or self._cue_bits(token, norm, kind, "en") & _QUESTION_BIT))
+        rows["unigram"].append(norm_hash % self.n_features)
+        rows["norm_id"].append(norm_hash)
+        rows["cues_de"].append(cues_de)
+        rows["cues_en"].append(cues_en)
+        rows["fw_de"].append(is_word and norm in function_words("de"))
+        rows["fw_en"].append(is_word and norm in function_words("en"))
+        rows["umlaut"].append(is_word and any(ch in "äöüß" for ch in norm))
+        rows["verb_first"].append(is_word and (norm in verb_first("de") or norm in verb_first("en")))
+        rows["question_word"].append(is_word and bool((cues_de | cues_en) & _QUESTION_BIT))
         rows["upper_initial"].append(token[:1].isupper())
-        rows["qmark"].append(kind == PUNCT and "?" in token)
-        rows["sent_end"].append(kind == PUNCT and token[-1] in _SENTENCE_END)
-        rows["exclaim"].append(kind == PUNCT and "!" in token)
+        rows["qmark"].append(is_punct and "?" in token)
+        rows["sent_end"].append(is_punct and token[-1] in _SENTENCE_END)
+        rows["exclaim"].append(is_punct and "!" in token)
+        rows["phrase_start"].append(norm in _phrase_first_words())
         rows["thread_marker"].append(token == "🧵" or (kind == NUMBER and token.count("/") == 1 and len(token) <= 5))
-        self.char_grams.append(self._char_grams(norm) if kind == WORD else _EMPTY)
+        self.char_grams.append(self._char_grams(norm) if is_word else _EMPTY)
         return type_id
 
     def _cue_bits(self, token: str, norm: str, kind: int, lang: str) -> int:
@@ -290,6 +319,10 @@ class TypeTable:
 
 
 _EMPTY = np.empty(0, dtype=np.int64)
+
+
+def _dtype(column: str) -> type:
+    return np.int64 if column in ("unigram", "cues_de", "cues_en", "norm_id") else np.int8
 _QUESTION_BIT = 1 << list(CUE_NAMES).index("question_word")
 
 
@@ -323,6 +356,14 @@ class TokenBatch:
     def __len__(self) -> int:
         return len(self.tokens)
 
+    def post_matrix(self) -> "sp.csr_matrix":
+        """Sparse ``(n_posts, n_tokens)`` indicator: ``post_matrix() @ values`` sums per post."""
+        import scipy.sparse as sp
+
+        n_tokens = len(self.type_ids)
+        return sp.csr_matrix((np.ones(n_tokens), np.arange(n_tokens), self.offsets),
+                             shape=(len(self.tokens), n_tokens))
+
     def column(self, name: str) -> np.ndarray:
         """A TypeTable column gathered for every token of the batch."""
         return getattr(self.table, name)[self.type_ids]
@@ -339,8 +380,7 @@ def tokenize_batch(texts: Sequence[str], table: TypeTable, *,
     >>> batch.lang.tolist()
     ['de', 'en']
     """
-    findall = TOKEN_PATTERN.findall
-    tokens = [findall(text) for text in texts]
+    tokens = [tokenize(text) for text in texts]
     lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
     offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
