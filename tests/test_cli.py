@@ -450,10 +450,6 @@ def test_top_level_help(capsys):
 
 # -- known bugs -----------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "io._chunked builds every chunk with pd.DataFrame(buffer, columns=<keys of the first good row>): "
-    "JSONL keys that first appear in a later row are silently dropped, from the output and from "
-    "scoring (is_reply/author here)"))
 def test_jsonl_keys_missing_from_the_first_row_are_kept(tmp_path, tiny_dir):
     source = write_jsonl(tmp_path / "in.jsonl", [{"text": "Hallo zusammen"},
                                                   {"text": "@anna Danke!", "is_reply": True, "author": "acme"}])
@@ -463,10 +459,6 @@ def test_jsonl_keys_missing_from_the_first_row_are_kept(tmp_path, tiny_dir):
     assert "is_reply" in out.columns and "author" in out.columns
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with --on-error skip, when the first chunk holds only unreadable rows, io._chunked has no "
-    "columns yet and the chunk frame is just [text]; the CSV header is written from that chunk, so "
-    "later rows carry more fields than the header (their values shift into label/p_dialogue …)"))
 def test_skip_with_only_bad_rows_in_first_chunk_keeps_columns_aligned(tmp_path, tiny_dir):
     source = write_jsonl(tmp_path / "in.jsonl", ['{"text": ', '{"text": ',
                                                   {"text": "Hallo zusammen", "author": "x"},

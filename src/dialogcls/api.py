@@ -196,9 +196,7 @@ def _init_worker(model_path: str | None) -> None:
 
 def _score_frame_in_worker(job: tuple[Any, str, dict[str, str], int]) -> BatchResult:
     frame, text_column, columns, batch_size = job
-    posts = PostBatch.from_columns(frame[text_column].tolist(),
-                                   **{field: frame[column].tolist() for field, column in columns.items()})
-    return score(posts, model=_WORKER_MODEL, batch_size=batch_size)
+    return score(_posts_of(frame, text_column, columns), model=_WORKER_MODEL, batch_size=batch_size)
 
 
 def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike = "-", *,
@@ -230,9 +228,6 @@ def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike 
                          on_error=on_error)
     first = next(chunks, None)
     present = list(first.frame.columns) if first is not None else []
-    for field in METADATA_FIELDS:
-        if field not in columns and field in present and field != text_column:
-            columns[field] = field
     for field, column in columns.items():
         if first is not None and column not in present:
             raise DialogclsError("E405", f"{input_path}: no column {column!r} for {field}; the columns are {present}")
@@ -278,8 +273,14 @@ def _chain(first: list[Any], rest: Iterable[Any]) -> Iterable[Any]:
 
 
 def _posts_of(frame: Any, text_column: str, columns: Mapping[str, str]) -> PostBatch:
+    """Posts of one chunk: the mapped columns, plus metadata columns named like their field."""
+    from .types import METADATA_FIELDS
+
+    mapping = {field: field for field in METADATA_FIELDS if field in frame.columns and field != text_column}
+    mapping.update(columns)
     return PostBatch.from_columns(frame[text_column].tolist(),
-                                  **{field: frame[column].tolist() for field, column in columns.items()})
+                                  **{field: frame[column].tolist() for field, column in mapping.items()
+                                     if column in frame.columns})
 
 
 def _write_results(results: Iterable[tuple[Any, BatchResult]], writer: Any, bar: Any, *,

@@ -81,9 +81,9 @@ def read_chunks(path: str | os.PathLike, *, fmt: str | None = None, chunk_size: 
         raise InputError("E402", f"on_error must be 'raise' or 'skip', not {on_error!r}")
     fmt = detect_format(path, fmt)
     _check_exists(path)
-    rows = _iter_rows(path, fmt)
+    columns, rows = _open_rows(path, fmt)
     name = "<stdin>" if str(path) == "-" else str(path)
-    yield from _chunked(rows, name, chunk_size, text_column, on_error, fmt == "parquet" and path)
+    yield from _chunked(rows, columns, name, chunk_size, text_column, on_error)
 
 
 def _check_exists(path: str | os.PathLike) -> None:
@@ -91,26 +91,69 @@ def _check_exists(path: str | os.PathLike) -> None:
         raise InputError("E403", f"{path}: no such file")
 
 
-def _iter_rows(path: str | os.PathLike, fmt: str) -> Iterator[tuple[int, dict | None, str | None]]:
-    """Yield ``(line, row, problem)``; ``row`` is None when the row could not be read at all."""
+def _open_rows(path: str | os.PathLike, fmt: str) -> tuple[list[str] | None, Iterator[tuple[int, dict | None, str | None]]]:
+    """The columns of ``path`` and an iterator of ``(line, row, problem)``; ``row`` is None when the
+    row could not be read at all.
+
+    The columns are known before the first row: the header of CSV and TSV, the schema of Parquet,
+    and for JSON Lines files every key that any line has (a first pass over the file). Only JSON
+    Lines on standard input cannot be looked ahead into: its columns are None and grow as they come.
+    """
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        line = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=8192):
-            for row in batch.to_pylist():
-                line += 1
-                yield line, row, None
-        return
-    stream = sys.stdin.buffer if str(path) == "-" else open(path, "rb")
+        parquet = pq.ParquetFile(path)
+        return list(parquet.schema_arrow.names), _parquet_rows(parquet)
+    if fmt == "jsonl":
+        columns = None if str(path) == "-" else _jsonl_keys(path)
+        return columns, _closing(_jsonl_rows, path)
+    stream = _open_binary(path)
+    decoder = _LineDecoder(stream)
+    reader = csv.reader(decoder, delimiter="\t" if fmt == "tsv" else ",", strict=True)
     try:
-        if fmt == "jsonl":
-            yield from _jsonl_rows(stream)
-        else:
-            yield from _delimited_rows(stream, "\t" if fmt == "tsv" else ",")
+        header = next(reader)
+    except StopIteration:
+        header = []
+    except csv.Error as error:
+        raise InputError("E404", f"{path}, line 1: cannot read the header ({error})") from None
+    return header, _closing(lambda _: _delimited_rows(decoder, reader, header), path, stream)
+
+
+def _iter_rows(path: str | os.PathLike, fmt: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Rows of ``path`` as ``(line, row, problem)`` (see :func:`_open_rows`), without the first pass."""
+    return _closing(_jsonl_rows, path) if fmt == "jsonl" else _open_rows(path, fmt)[1]
+
+
+def _open_binary(path: str | os.PathLike) -> Any:
+    return sys.stdin.buffer if str(path) == "-" else open(path, "rb")
+
+
+def _closing(rows: Any, path: str | os.PathLike, stream: Any = None) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Run ``rows(stream)`` over ``path`` opened in binary, closing the file at the end."""
+    stream = stream if stream is not None else _open_binary(path)
+    try:
+        yield from rows(stream)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _parquet_rows(parquet: Any) -> Iterator[tuple[int, dict | None, str | None]]:
+    line = 0
+    for batch in parquet.iter_batches(batch_size=8192):
+        for row in batch.to_pylist():
+            line += 1
+            yield line, row, None
+
+
+def _jsonl_keys(path: str | os.PathLike) -> list[str]:
+    """Every key of the readable JSON objects in ``path``, in order of first appearance."""
+    keys: dict[str, None] = {}
+    with open(path, "rb") as stream:
+        for _, row, _ in _jsonl_rows(stream):
+            if row is not None:
+                keys.update(dict.fromkeys(row))
+    return list(keys)
 
 
 def _jsonl_rows(stream: Any) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -154,15 +197,7 @@ class _LineDecoder:
             return raw.decode("utf-8", errors="replace")
 
 
-def _delimited_rows(stream: Any, delimiter: str) -> Iterator[tuple[int, dict | None, str | None]]:
-    decoder = _LineDecoder(stream)
-    reader = csv.reader(decoder, delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as error:
-        raise InputError("E404", f"line 1: cannot read the header ({error})") from None
+def _delimited_rows(decoder: _LineDecoder, reader: Any, header: list[str]) -> Iterator[tuple[int, dict | None, str | None]]:
     while True:
         start = decoder.line + 1
         try:
@@ -183,42 +218,44 @@ def _delimited_rows(stream: Any, delimiter: str) -> Iterator[tuple[int, dict | N
             yield start, dict(zip(header, values)), None
 
 
-def _chunked(rows: Iterator[tuple[int, dict | None, str | None]], name: str, chunk_size: int,
-             text_column: str, on_error: str, parquet_path: Any) -> Iterator[Chunk]:
+def _chunked(rows: Iterator[tuple[int, dict | None, str | None]], columns: list[str] | None, name: str,
+             chunk_size: int, text_column: str, on_error: str) -> Iterator[Chunk]:
     import pandas as pd
 
+    def check(columns: list[str]) -> None:
+        if columns and text_column not in columns:
+            raise InputError("E405", f"{name}: no column {text_column!r}; the columns are {columns}. "
+                                     "Name the text column with --text-column.")
+
+    growing = columns is None
+    columns = list(columns or [])
+    check(columns)
     buffer: list[dict] = []
     errors: list[str | None] = []
-    columns: list[str] | None = None
     first_line = 1
-
-    def flush() -> Chunk:
-        frame = pd.DataFrame(buffer, columns=columns)
-        return Chunk(frame, list(errors), first_line)
-
     for line, row, problem in rows:
-        if row is not None and columns is None:
-            columns = list(row)
-            if text_column not in columns:
-                raise InputError("E405", f"{name}: no column {text_column!r}; the columns are {columns}. "
-                                         "Name the text column with --text-column.")
+        if row is not None and growing:
+            new = [key for key in row if key not in columns]
+            if new:
+                columns += new
+                check(columns)
         if row is not None and problem is None:
             problem = _text_problem(row.get(text_column))
         if problem is not None:
             if on_error == "raise":
                 raise InputError("E406", f"{name}, line {line}: {problem} (use --on-error skip to score the "
                                          "other rows and mark this one)")
-            row = {key: value for key, value in (row or {}).items()}
+            row = dict(row or {})
             row[text_column] = ""
         if not buffer:
             first_line = line
         buffer.append(row)
         errors.append(problem)
         if len(buffer) >= chunk_size:
-            yield flush()
+            yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors, first_line)
             buffer, errors = [], []
     if buffer:
-        yield flush()
+        yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors, first_line)
 
 
 def _text_problem(value: Any) -> str | None:
@@ -254,6 +291,7 @@ class AtomicWriter:
         self._tmp: Any = None
         self._parquet: Any = None
         self._header_written = False
+        self._columns: list[str] | None = None
         self.rows = 0
         if self._stdout:
             self._handle = sys.stdout
@@ -270,6 +308,8 @@ class AtomicWriter:
 
     def write(self, frame: Any) -> None:
         """Append the rows of a pandas DataFrame."""
+        if self.fmt != "jsonl":
+            frame = self._same_columns(frame)
         self.rows += len(frame)
         if self.fmt == "jsonl":
             frame = frame.astype(object).where(frame.notna(), None)
@@ -293,6 +333,19 @@ class AtomicWriter:
             else:
                 table = table.cast(self._parquet.schema)
             self._parquet.write_table(table)
+
+    def _same_columns(self, frame: Any) -> Any:
+        """Tables keep the columns of their first chunk; a later chunk may lack some, never add any."""
+        if self._columns is None:
+            self._columns = list(frame.columns)
+        elif list(frame.columns) != self._columns:
+            extra = [column for column in frame.columns if column not in self._columns]
+            if extra:
+                raise InputError("E410", f"the input gained the field(s) {extra} after the first "
+                                         f"{self.rows} rows; a {self.fmt} file cannot add columns on the way. "
+                                         "Read from a file (its fields are collected first) or write JSON Lines.")
+            frame = frame.reindex(columns=self._columns)
+        return frame
 
     def close(self) -> None:
         """Finish and move the file into place."""
