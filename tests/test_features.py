@@ -57,6 +57,7 @@ def test_lemmas_extend_cues_to_inflected_forms():
     ("Have you tried the new menu?", "verb_first_question", 1),
     ("What is your favourite dish?", "question_word_question", 1),
     ("Looking for a new phone? Our deals: https://t.co/x", "question_then_link", 1),
+    ("What's your favourite way to help? #neighbours https://t.co/picture", "question_then_link", 0),
     ("Wie sicher ist Ihr Netzwerk? Jetzt Whitepaper laden", "question_then_cta", 1),
     ("What do you think? 🤔 #poll", "ends_with_question", 1),
     ("Which one? https://t.co/x #a", "ends_with_question", 1),

@@ -18,22 +18,9 @@ import numpy as np
 from .types import LABELS, PostBatch
 
 
-def leading_handle(texts: Sequence[str]) -> np.ndarray:
-    """Whether each text opens with an @handle (a leading '.@' is a public mention, not address)."""
-    return np.array([text.lstrip().startswith("@") for text in texts], dtype=bool)
-
-
-def reply_shaped(posts: PostBatch) -> np.ndarray:
-    """Marked as a reply to another account, or opening with an @handle."""
-    reply = np.array([
-        is_reply is True and not (reply_to and author and reply_to.lower() == author.lower())
-        for is_reply, reply_to, author in zip(posts.is_reply, posts.reply_to, posts.author)], dtype=bool)
-    return reply | leading_handle(posts.text)
-
-
 def reply_rule(posts: PostBatch) -> np.ndarray:
-    """The baseline: dialogue when the post is reply-shaped (see :func:`reply_shaped`)."""
-    return np.where(reply_shaped(posts), "dialogue", "broadcast").astype(object)
+    """The baseline: dialogue when the post is reply-shaped (see :meth:`PostBatch.reply_shaped`)."""
+    return np.where(posts.reply_shaped(), "dialogue", "broadcast").astype(object)
 
 
 def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
@@ -95,7 +82,7 @@ def evaluate(posts: PostBatch, labels: Sequence[str], *, model: Any = None,
     labels = np.asarray(labels, dtype=object)
     result = score(posts, model=model)
     rule = reply_rule(posts)
-    shaped = reply_shaped(posts)
+    shaped = posts.reply_shaped()
     out: dict[str, Any] = {
         "model": scores(labels, result.label),
         "rule": scores(labels, rule),
@@ -151,5 +138,5 @@ def format_scores(evaluation: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["evaluate", "scores", "reply_rule", "reply_shaped", "leading_handle",
+__all__ = ["evaluate", "scores", "reply_rule",
            "expected_calibration_error", "format_scores"]

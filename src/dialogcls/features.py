@@ -35,7 +35,7 @@ from .prep import (HANDLE, HASHTAG, PUNCT, SIGNATURE, URL, EMOJI, NUMBER, WORD, 
 from .types import PostBatch
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 1
+FEATURE_SCHEMA_VERSION = 2
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
@@ -43,7 +43,8 @@ FEATURE_DOCS: dict[str, str] = {
     **{name: f"cue: {doc}" for name, doc in CUE_NAMES.items()},
     "question_marks": "number of question marks",
     "ends_with_question": "the text ends with a question (links, hashtags, emoji aside)",
-    "question_then_link": "a question followed by a link (teaser)",
+    "question_then_link": "a question, then more words and a link (teaser); a bare link after the "
+                          "question is usually an attached picture and does not count",
     "question_then_cta": "a question followed by a call to action (teaser)",
     "verb_first_question": "a sentence opens with a finite verb and the post asks (Habt ihr …?)",
     "question_word_question": "a sentence opens with a question word and the post asks",
@@ -61,7 +62,6 @@ FEATURE_DOCS: dict[str, str] = {
     "signature": "an agent signature (^AB, /je, *MS)",
     "thread_marker": "a thread marker such as 1/3 or a thread emoji",
     "truncated": "the text ends in an ellipsis",
-    "words": "number of words (log)",
     "is_reply": "metadata: marked as a reply",
     "not_reply": "metadata: marked as not a reply",
     "reply_unknown": "metadata: reply flag unknown",
@@ -100,11 +100,14 @@ class Featurizer:
         Character n-gram lengths.
     lemma_maps : mapping or None
         Per-language ``{form: lemma}`` for cue words; built from spaCy's lookup tables when None.
+    ngram_weight : float
+        Scale of the two L2-normalised n-gram blocks against the named features; below 1 the model
+        leans on the named cues, which carry over better from the written corpus to real posts.
     max_types : int
         Bound of the type table (see :class:`~dialogcls.prep.TypeTable`).
     """
 
-    def __init__(self, *, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4),
+    def __init__(self, *, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4), ngram_weight: float = 1.0,
                  lemma_maps: Mapping[str, Mapping[str, str]] | None = None,
                  max_types: int = 200_000) -> None:
         self.n_features = n_features
@@ -112,6 +115,7 @@ class Featurizer:
         self.lemma_maps = dict(lemma_maps) if lemma_maps is not None else {
             lang: build_lemma_map(lang) for lang in ("de", "en")}
         self.max_types = max_types
+        self.ngram_weight = ngram_weight
         self._table: TypeTable | None = None
 
     @property
@@ -169,7 +173,11 @@ class Featurizer:
                                   shape=(n_docs, len(unique)))
         chars = doc_types @ type_grams
         np.log1p(chars.data, out=chars.data)
-        return normalize(words), normalize(chars)
+        words, chars = normalize(words), normalize(chars)
+        if self.ngram_weight != 1.0:
+            words.data *= self.ngram_weight
+            chars.data *= self.ngram_weight
+        return words, chars
 
 
 def _first_true_position(batch: TokenBatch, mask: np.ndarray, default: np.ndarray) -> np.ndarray:
@@ -255,6 +263,7 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     is_handle = kind == HANDLE
     lead = _first_true_position(batch, ~is_handle, lengths)  # handles before the first other token
     first_token = batch.offsets[:-1]
+    position = np.arange(len(kind)) - first_token[batch.doc_index]
     first_text = [post[0] if post else "" for post in batch.tokens]
     second_kind = np.full(n_docs, -1)
     has_two = lengths > 1
@@ -279,10 +288,11 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     last_url = _last_true_position(batch, kind == URL)
     cta = ((bits >> _CUE["cta"]) & 1).astype(bool)
     last_cta = _last_true_position(batch, cta)
-    put("question_then_link", (last_url > first_q).astype(float))
+    last_q = _last_true_position(batch, qmark)
+    words_after_q = per_post_sum(batch, (kind == WORD) & (position > last_q[batch.doc_index]))
+    put("question_then_link", ((last_url > last_q) & (last_q >= 0) & (words_after_q >= 2)).astype(float))
     put("question_then_cta", (last_cta > first_q).astype(float))
 
-    position = np.arange(len(kind)) - first_token[batch.doc_index]
     previous_ends = np.zeros(len(kind), dtype=bool)
     previous_ends[1:] = table.sent_end[batch.type_ids][:-1].astype(bool)
     sentence_start = (position == lead[batch.doc_index]) | (previous_ends & (position > 0))
@@ -306,7 +316,6 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     put("signature", per_post_sum(batch, kind == SIGNATURE).clip(0, 1))
     put("thread_marker", per_post_sum(batch, table.thread_marker[batch.type_ids]).clip(0, 1))
     put("truncated", np.array([t.rstrip().endswith(("…", "...")) for t in posts.text], dtype=float))
-    put("words", np.log1p(per_post_sum(batch, kind == WORD)))
 
     _metadata_features(out, batch, posts, lead)
     for lang in ("de", "en", "mixed"):

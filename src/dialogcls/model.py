@@ -64,6 +64,14 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
         Buckets of each hashed n-gram block.
     char_ngrams : tuple of int
         Character n-gram lengths.
+    ngram_weight : float
+        Scale of the n-gram blocks against the named features (see :class:`Featurizer`).
+    top_level_dialogue_share, reply_shaped_broadcast_share : float or None
+        The share of dialogue among top-level posts and of broadcast among reply-shaped posts (a
+        reply to another account, or a leading @handle) that the model should assume. A written
+        corpus holds many more such hard cases than real streams do, where most top-level posts are
+        broadcast and most replies are dialogue; training posts are weighted so that each stratum
+        has these shares. None keeps the training data's own shares.
     calibration : {"sigmoid", "isotonic"}
         Calibration method for ``p_dialogue``.
     cv : int
@@ -90,11 +98,16 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, C: float = 8.0, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4),
+                 ngram_weight: float = 1.0, top_level_dialogue_share: float | None = 0.10,
+                 reply_shaped_broadcast_share: float | None = 0.05,
                  calibration: str = "sigmoid", cv: int = 5, metadata_dropout: bool = True,
                  class_weight: Any = "balanced", max_iter: int = 2000, random_state: int = 0) -> None:
         self.C = C
         self.n_features = n_features
         self.char_ngrams = char_ngrams
+        self.ngram_weight = ngram_weight
+        self.top_level_dialogue_share = top_level_dialogue_share
+        self.reply_shaped_broadcast_share = reply_shaped_broadcast_share
         self.calibration = calibration
         self.cv = cv
         self.metadata_dropout = metadata_dropout
@@ -104,28 +117,34 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
 
     # -- learning -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Sequence[str], *, kinds: Sequence[str] | None = None,
+            sample_weight: Sequence[float] | None = None,
             featurizer: Featurizer | None = None) -> "DialogueClassifier":
-        """Learn from posts ``X`` with labels ``y`` (``dialogue``/``broadcast``) and optional kinds."""
+        """Learn from posts ``X`` with labels ``y`` (``dialogue``/``broadcast``), optional kinds and
+        optional per-post weights."""
         posts = as_batch(X)
         y = np.asarray(list(y), dtype=object)
         check_labels(y, kinds)
         if len(y) != len(posts):
             raise DialogclsError("E301", f"{len(posts)} posts but {len(y)} labels")
-        self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams)
+        self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams,
+                                                      ngram_weight=self.ngram_weight)
         groups = np.arange(len(posts))
+        weight = np.ones(len(posts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        weight = weight * self._prior_weights(posts, y)
         if self.metadata_dropout:
             stripped = posts.without_metadata()
             posts = PostBatch(**{name: getattr(posts, name) + getattr(stripped, name)
                                  for name in PostBatch.__dataclass_fields__})
             y = np.concatenate([y, y])
             groups = np.concatenate([groups, groups])
+            weight = np.concatenate([weight, weight])
             kinds = list(kinds) * 2 if kinds is not None else None
         features = self.featurizer_.transform(posts)
         folds = list(StratifiedGroupKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
                      .split(features, y, groups))
         self.calibrated_ = CalibratedClassifierCV(self._logistic(), method=self.calibration, cv=folds,
                                                   ensemble=False)
-        self.calibrated_.fit(features, y)
+        self.calibrated_.fit(features, y, sample_weight=weight)
         self.classes_ = self.calibrated_.classes_
         self.coef_ = self.calibrated_.calibrated_classifiers_[0].estimator.coef_.ravel()
         self.kind_model_ = None
@@ -133,6 +152,18 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
             self.kind_model_ = OneVsRestClassifier(self._logistic()).fit(features, np.asarray(kinds, dtype=object))
         self.n_features_in_ = features.shape[1]
         return self
+
+    def _prior_weights(self, posts: PostBatch, y: np.ndarray) -> np.ndarray:
+        """Per-post weights that give each reply-shape stratum its assumed label shares."""
+        weight = np.ones(len(y))
+        shaped = posts.reply_shaped()
+        for in_stratum, label, share in ((~shaped, "dialogue", self.top_level_dialogue_share),
+                                         (shaped, "broadcast", self.reply_shaped_broadcast_share)):
+            minority = in_stratum & (y == label)
+            n_minority, n_rest = minority.sum(), (in_stratum & (y != label)).sum()
+            if share is not None and n_minority and n_rest:
+                weight[minority] = share / (1 - share) * n_rest / n_minority
+        return weight
 
     def _logistic(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,

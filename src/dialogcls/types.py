@@ -185,6 +185,23 @@ class PostBatch:
         present = {k: v for k, v in metadata.items() if any(x is not None for x in v)}
         return cls.from_columns(texts, **present)
 
+    def reply_shaped(self) -> "np.ndarray":
+        """Per post, whether it is marked as a reply to another account or opens with an @handle
+        (a leading '.@' is a public mention, not address).
+
+        Example
+        -------
+        >>> PostBatch.from_columns(["@a Danke!", "Neu!", ".@b Neu!"]).reply_shaped().tolist()
+        [True, False, False]
+        """
+        import numpy as np
+
+        return np.array([
+            (is_reply is True and not (reply_to and author and reply_to.lower() == author.lower()))
+            or text.lstrip().startswith("@")
+            for text, is_reply, reply_to, author in zip(self.text, self.is_reply, self.reply_to, self.author)],
+            dtype=bool)
+
     def without_metadata(self) -> "PostBatch":
         """The same texts with every metadata field removed (for text-only evaluation)."""
         return PostBatch(list(self.text), id=list(self.id))
