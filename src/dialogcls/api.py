@@ -219,7 +219,6 @@ def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike 
     1
     """
     from .io import AtomicWriter, read_chunks
-    from .types import METADATA_FIELDS
 
     if workers < 1:
         raise DialogclsError("E109", f"workers must be at least 1, not {workers}")

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from .lexicon import CUE_NAMES
-from .prep import (HANDLE, HASHTAG, PUNCT, SIGNATURE, URL, EMOJI, NUMBER, WORD, TokenBatch, TypeTable,
+from .prep import (HANDLE, HASHTAG, SIGNATURE, URL, EMOJI, WORD, TokenBatch, TypeTable,
                    build_lemma_map, phrase_cues, per_post_sum, stable_hash, tokenize_batch)
 from .types import PostBatch
 

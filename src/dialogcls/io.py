@@ -16,14 +16,13 @@ Example
 from __future__ import annotations
 
 import csv
-import io as _io
 import json
 import os
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 

@@ -29,6 +29,7 @@ import numpy as np
 from .lexicon import CUE_NAMES, cues_for, function_words, verb_first
 
 if TYPE_CHECKING:  # pragma: no cover
+    import scipy.sparse
     import spacy
 
 LANGUAGES = ("de", "en")
@@ -356,7 +357,7 @@ class TokenBatch:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def post_matrix(self) -> "sp.csr_matrix":
+    def post_matrix(self) -> "scipy.sparse.csr_matrix":
         """Sparse ``(n_posts, n_tokens)`` indicator: ``post_matrix() @ values`` sums per post."""
         import scipy.sparse as sp
 

@@ -9,9 +9,12 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .errors import DialogclsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy
 
 LABELS = ("broadcast", "dialogue")
 KINDS = {
@@ -185,7 +188,7 @@ class PostBatch:
         present = {k: v for k, v in metadata.items() if any(x is not None for x in v)}
         return cls.from_columns(texts, **present)
 
-    def reply_shaped(self) -> "np.ndarray":
+    def reply_shaped(self) -> "numpy.ndarray":
         """Per post, whether it is marked as a reply to another account or opens with an @handle
         (a leading '.@' is a public mention, not address).
 
