@@ -35,7 +35,7 @@ from .prep import (HANDLE, HASHTAG, SIGNATURE, URL, EMOJI, WORD, TokenBatch, Typ
 from .types import PostBatch
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 2
+FEATURE_SCHEMA_VERSION = 3
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
@@ -163,7 +163,7 @@ class Featurizer:
         np.log1p(words.data, out=words.data)
 
         unique, inverse = np.unique(batch.type_ids, return_inverse=True)
-        grams = [table.char_grams[t] for t in unique]
+        grams = table.char_grams(unique.tolist())
         lengths = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
         indptr = np.zeros(len(grams) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
@@ -254,8 +254,10 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     kind = table.kind[batch.type_ids]
     lengths = np.diff(batch.offsets)
     bits = cue_bits(batch)
-    cue_flags = ((bits[:, None] >> np.arange(_N_CUES)) & 1).astype(np.float64)
-    out[:, :_N_CUES] = np.log1p(batch.post_matrix() @ cue_flags)
+    cued = np.flatnonzero(bits)  # few tokens carry a cue: count only those
+    cued_bits, cued_posts = bits[cued], batch.doc_index[cued]
+    for i in range(_N_CUES):
+        out[:, i] = np.log1p(np.bincount(cued_posts[(cued_bits >> i) & 1 == 1], minlength=n_docs))
 
     def put(name: str, values: np.ndarray) -> None:
         out[:, _FEATURE[name]] = values

@@ -29,7 +29,6 @@ import numpy as np
 from .lexicon import CUE_NAMES, cues_for, function_words, verb_first
 
 if TYPE_CHECKING:  # pragma: no cover
-    import scipy.sparse
     import spacy
 
 LANGUAGES = ("de", "en")
@@ -226,7 +225,8 @@ class TypeTable:
         self._index: dict[str, int] = {}
         self._placeholders: dict[int, int] = {}
         self._size = 0
-        self.char_grams: list[np.ndarray] = []
+        self._char_grams: list[np.ndarray | None] = []
+        self._grams_pending: list[tuple[int, str]] = []
         self._pending: dict[str, list[int]] = {name: [] for name in self._COLUMNS}
         self._arrays: dict[str, np.ndarray] = {name: np.empty(0, dtype=_dtype(name)) for name in self._COLUMNS}
 
@@ -243,13 +243,12 @@ class TypeTable:
         if self._size > self.max_types:
             self.resets += 1
             self._clear()
-        get = self._index.get
-        found = list(map(get, tokens))
+        found = list(map(self._index.get, tokens))
         if None in found:
-            for position in [i for i, type_id in enumerate(found) if type_id is None]:
-                token = tokens[position]
-                type_id = get(token)  # may have been added earlier in this call
-                found[position] = type_id if type_id is not None else self._lookup_new(token)
+            missing = [position for position, type_id in enumerate(found) if type_id is None]
+            new_ids = self._add_unseen(list(dict.fromkeys([tokens[p] for p in missing])))
+            for position in missing:
+                found[position] = new_ids[tokens[position]]
         return np.array(found, dtype=np.int64)
 
     def __getattr__(self, name: str) -> np.ndarray:
@@ -262,44 +261,61 @@ class TypeTable:
             return arrays[name]
         raise AttributeError(name)
 
-    def _lookup_new(self, token: str) -> int:
-        kind = token_kind(token)
-        if kind in _PLACEHOLDER and not (kind == NUMBER and "/" in token):
-            type_id = self._placeholders.get(kind)
-            if type_id is None:
-                type_id = self._placeholders[kind] = self._add(_PLACEHOLDER[kind], kind)
-            return type_id
-        type_id = self._index[token] = self._add(token, kind)
-        return type_id
+    def _add_unseen(self, unseen: list[str]) -> dict[str, int]:
+        """Rows for strings not in the table; placeholder kinds map to their shared row."""
+        ids: dict[str, int] = {}
+        new_tokens: list[str] = []
+        new_kinds: list[int] = []
+        for token in unseen:
+            kind = token_kind(token)
+            if kind in _PLACEHOLDER and not (kind == NUMBER and "/" in token):
+                if kind not in self._placeholders:
+                    self._placeholders[kind] = self._add_rows([_PLACEHOLDER[kind]], [kind])
+                ids[token] = self._placeholders[kind]
+            else:
+                new_tokens.append(token)
+                new_kinds.append(kind)
+        first = self._add_rows(new_tokens, new_kinds)
+        added = dict(zip(new_tokens, range(first, first + len(new_tokens))))
+        self._index.update(added)
+        ids.update(added)
+        return ids
 
-    def _add(self, token: str, kind: int) -> int:
-        type_id = self._size
-        self._size += 1
-        norm = normalise_token(token, kind)
+    def _add_rows(self, tokens: list[str], kinds: list[int]) -> int:
+        """Append one row per token, column by column; returns the first new id."""
+        first = self._size
+        self._size += len(tokens)
+        norms = [normalise_token(token, kind) for token, kind in zip(tokens, kinds)]
+        hashes = [stable_hash(norm) for norm in norms]
+        cues_de = [self._cue_bits(t, n, k, "de") for t, n, k in zip(tokens, norms, kinds)]
+        cues_en = [self._cue_bits(t, n, k, "en") for t, n, k in zip(tokens, norms, kinds)]
+        words = [norm if kind == WORD else None for norm, kind in zip(norms, kinds)]
+        puncts = [token if kind == PUNCT else "" for token, kind in zip(tokens, kinds)]
+        fw_de, fw_en = function_words("de"), function_words("en")
+        vf = verb_first("de") | verb_first("en")
+        phrase_words = _phrase_first_words()
         rows = self._pending
-        is_word = kind == WORD
-        is_punct = kind == PUNCT
-        norm_hash = stable_hash(norm)
-        cues_de = self._cue_bits(token, norm, kind, "de")
-        cues_en = self._cue_bits(token, norm, kind, "en")
-        rows["kind"].append(kind)
-        rows["unigram"].append(norm_hash % self.n_features)
-        rows["norm_id"].append(norm_hash)
-        rows["cues_de"].append(cues_de)
-        rows["cues_en"].append(cues_en)
-        rows["fw_de"].append(is_word and norm in function_words("de"))
-        rows["fw_en"].append(is_word and norm in function_words("en"))
-        rows["umlaut"].append(is_word and any(ch in "äöüß" for ch in norm))
-        rows["verb_first"].append(is_word and (norm in verb_first("de") or norm in verb_first("en")))
-        rows["question_word"].append(is_word and bool((cues_de | cues_en) & _QUESTION_BIT))
-        rows["upper_initial"].append(token[:1].isupper())
-        rows["qmark"].append(is_punct and "?" in token)
-        rows["sent_end"].append(is_punct and token[-1] in _SENTENCE_END)
-        rows["exclaim"].append(is_punct and "!" in token)
-        rows["phrase_start"].append(norm in _phrase_first_words())
-        rows["thread_marker"].append(token == "🧵" or (kind == NUMBER and token.count("/") == 1 and len(token) <= 5))
-        self.char_grams.append(self._char_grams(norm) if is_word else _EMPTY)
-        return type_id
+        rows["kind"] += kinds
+        rows["unigram"] += [h % self.n_features for h in hashes]
+        rows["norm_id"] += hashes
+        rows["cues_de"] += cues_de
+        rows["cues_en"] += cues_en
+        rows["fw_de"] += [w in fw_de for w in words]
+        rows["fw_en"] += [w in fw_en for w in words]
+        rows["umlaut"] += [w is not None and any(ch in "äöüß" for ch in w) for w in words]
+        rows["verb_first"] += [w in vf for w in words]
+        rows["question_word"] += [w is not None and bool((d | e) & _QUESTION_BIT)
+                                  for w, d, e in zip(words, cues_de, cues_en)]
+        rows["upper_initial"] += [token[:1].isupper() for token in tokens]
+        rows["qmark"] += ["?" in p for p in puncts]
+        rows["sent_end"] += [bool(p) and p[-1] in _SENTENCE_END for p in puncts]
+        rows["exclaim"] += ["!" in p for p in puncts]
+        rows["phrase_start"] += [norm in phrase_words for norm in norms]
+        rows["thread_marker"] += [token == "🧵" or (kind == NUMBER and token.count("/") == 1 and len(token) <= 5)
+                                  for token, kind in zip(tokens, kinds)]
+        self._char_grams += [None if w is not None else _EMPTY for w in words]
+        self._grams_pending += [(first + i, w) for i, w in enumerate(words) if w is not None]
+        return first
 
     def _cue_bits(self, token: str, norm: str, kind: int, lang: str) -> int:
         if kind not in (WORD, PUNCT, HASHTAG):
@@ -312,14 +328,59 @@ class TypeTable:
             bits |= plain.get(lemma, 0)
         return bits
 
-    def _char_grams(self, norm: str) -> np.ndarray:
-        padded = f"<{norm}>"
-        grams = {padded[i:i + n] for n in self.char_ngrams for i in range(len(padded) - n + 1)}
-        return np.fromiter((stable_hash(g) % self.n_features for g in grams), dtype=np.int64,
-                           count=len(grams))
+    def char_grams(self, type_ids: Iterable[int]) -> list[np.ndarray]:
+        """Hashed character n-gram buckets of each type (empty for anything but words).
+
+        Computed in bulk for all words added since the last call: one vectorised pass instead of one
+        hash call per n-gram.
+        """
+        if self._grams_pending:
+            ids, norms = zip(*self._grams_pending)
+            for type_id, buckets in zip(ids, char_gram_buckets(norms, self.char_ngrams, self.n_features)):
+                self._char_grams[type_id] = buckets
+            self._grams_pending = []
+        return [self._char_grams[t] for t in type_ids]
+
+
+def char_gram_buckets(words: Sequence[str], lengths: Sequence[int], n_features: int) -> list[np.ndarray]:
+    """For each word, the buckets of its character n-grams (of ``lengths``, with ``<`` and ``>``
+    marking the word's edges), by a polynomial hash over Unicode code points.
+
+    Example
+    -------
+    >>> [len(b) for b in char_gram_buckets(["ab", "danke"], (3, 4), 2**10)]
+    [3, 9]
+    """
+    padded = [f"<{word}>" for word in words]
+    sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+    points = np.frombuffer("".join(padded).encode("utf-32-le", errors="surrogatepass"),
+                           dtype=np.uint32).astype(np.uint64)
+    owner = np.repeat(np.arange(len(padded)), sizes)
+    hashes, owners = [], []
+    with np.errstate(over="ignore"):
+        for n in lengths:
+            windows = len(points) - n + 1
+            if windows <= 0:
+                continue
+            value = np.full(windows, np.uint64(n) * _MIX, dtype=np.uint64)
+            for k in range(n):
+                value = value * _PRIME + points[k:k + windows]
+            inside = owner[:windows] == owner[n - 1:]
+            hashes.append(value[inside])
+            owners.append(owner[:windows][inside])
+        if not hashes:
+            return [_EMPTY] * len(padded)
+        value = np.concatenate(hashes)
+        buckets = ((value * _MIX) >> np.uint64(17)) % np.uint64(n_features)
+    owned = np.concatenate(owners)
+    order = np.argsort(owned, kind="stable")
+    counts = np.bincount(owned, minlength=len(padded))
+    return np.split(buckets[order].astype(np.int64), np.cumsum(counts)[:-1])
 
 
 _EMPTY = np.empty(0, dtype=np.int64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_PRIME = np.uint64(1_000_003)
 
 
 def _dtype(column: str) -> type:
@@ -356,14 +417,6 @@ class TokenBatch:
 
     def __len__(self) -> int:
         return len(self.tokens)
-
-    def post_matrix(self) -> "scipy.sparse.csr_matrix":
-        """Sparse ``(n_posts, n_tokens)`` indicator: ``post_matrix() @ values`` sums per post."""
-        import scipy.sparse as sp
-
-        n_tokens = len(self.type_ids)
-        return sp.csr_matrix((np.ones(n_tokens), np.arange(n_tokens), self.offsets),
-                             shape=(len(self.tokens), n_tokens))
 
     def column(self, name: str) -> np.ndarray:
         """A TypeTable column gathered for every token of the batch."""
