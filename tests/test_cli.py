@@ -1,7 +1,6 @@
 """The command line, in-process through ``dialogcls.cli.main`` and (a few times) as a real subprocess."""
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -103,15 +102,9 @@ def train_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(train_file, tmp_path_factory):
-    """Train once through the CLI. The CLI has no --n-features option and the default 2**18 makes
-    liblinear take ~45 s on 24 posts, so the real train_artifact is called with n_features=2**12."""
-    from dialogcls import training
-
+    """Train once through the CLI, with a small hashing space so that it takes seconds."""
     out = tmp_path_factory.mktemp("trained") / "model"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "train_artifact",
-                      functools.partial(training.train_artifact, n_features=2**12))
-        code = main(["train", str(train_file), "-o", str(out), "--cv", "2", "--quiet"])
+    code = main(["train", str(train_file), "-o", str(out), "--cv", "2", "--n-features", "4096", "--quiet"])
     return code, out
 
 
@@ -556,3 +549,29 @@ def test_subprocess_workers_give_the_same_output(tmp_path, tiny_dir):
         outputs[workers] = (tmp_path / name).read_bytes()
     assert outputs["1"] == outputs["2"]
     assert [json.loads(line)["note"] for line in outputs["1"].decode().splitlines()] == [r["note"] for r in rows]
+
+
+@pytest.mark.slow
+def test_subprocess_train_evaluate_info_report(tmp_path, train_file):
+    model = tmp_path / "model"
+    trained = _run(["train", str(train_file), "-o", str(model), "--cv", "2", "--n-features", "4096"], tmp_path)
+    assert trained.returncode == 0, trained.stderr.decode()
+    assert b"cross-validated macro-F1" in trained.stdout and (model / "meta.json").is_file()
+
+    evaluated = _run(["evaluate", str(train_file), "--model", str(model), "--json"], tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr.decode()
+    assert set(json.loads(evaluated.stdout)) >= {"model", "rule", "ece", "by_lang"}
+
+    info = _run(["info", "--model", str(model)], tmp_path)
+    assert info.returncode == 0 and json.loads(info.stdout)["model"]["feature_schema_version"] >= 1
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "posts.csv"
+    report = _run(["report", str(example), "--by", "author", "-o", "report.html", "--model", str(model)], tmp_path)
+    assert report.returncode == 0, report.stderr.decode()
+    assert "nordbahn" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_subprocess_bad_input_exit_code(tmp_path):
+    result = _run(["classify", "missing.csv"], tmp_path)
+    assert result.returncode == 3 and b"missing.csv: no such file" in result.stderr

@@ -104,7 +104,7 @@ def score(posts: PostBatch, *, model: Any = None, batch_size: int = DEFAULT_BATC
     model = model if model is not None else load()
     parts = []
     for start in range(0, len(posts), batch_size):
-        chunk = posts.take(range(start, min(start + batch_size, len(posts))))
+        chunk = posts if len(posts) <= batch_size else posts.take(range(start, min(start + batch_size, len(posts))))
         tokens = model.featurizer_.tokenize(chunk)
         features = model.featurizer_.transform(chunk, tokens)
         p_dialogue = model.predict_proba_features(features)[:, 1]

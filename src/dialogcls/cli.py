@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--label-column", default="label", help="label column (dialogue/broadcast)")
     train.add_argument("--kind-column", default="kind", help="kind column, used when present")
     train.add_argument("--C", type=float, default=None, help="inverse regularisation strength")
+    train.add_argument("--n-features", type=int, default=None, metavar="N",
+                       help="buckets of each hashed n-gram block (default 262144; small data trains faster with less)")
     train.add_argument("--eval", action="append", default=[], metavar="FILE",
                        help="held-out labelled file to score and record in the card (repeatable)")
     train.add_argument("--cv", type=int, default=5, help="folds for the cross-validated scores and calibration")
@@ -155,6 +157,8 @@ def run_train(args: argparse.Namespace) -> int:
     params = {"cv": args.cv}
     if args.C is not None:
         params["C"] = args.C
+    if args.n_features is not None:
+        params["n_features"] = args.n_features
     result = train_artifact(args.data, args.output, fmt=args.format, text_column=args.text_column,
                             label_column=args.label_column, kind_column=args.kind_column,
                             columns=_columns(args), eval_sets=args.eval, **params)
