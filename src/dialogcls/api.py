@@ -156,17 +156,7 @@ def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[st
     >>> classify_frame(pd.DataFrame({"text": ["Habt ihr Fragen? Schreibt sie in die Kommentare!"]}))["label"].tolist()
     ['dialogue']
     """
-    from .types import METADATA_FIELDS
-
-    if text_column not in frame.columns:
-        raise DialogclsError("E106", f"no text column {text_column!r}; the frame has {list(frame.columns)}")
-    mapping = {name: name for name in METADATA_FIELDS if name in frame.columns}
-    mapping.update(columns or {})
-    missing = [column for column in mapping.values() if column not in frame.columns]
-    if missing:
-        raise DialogclsError("E106", f"no column {missing[0]!r}; the frame has {list(frame.columns)}")
-    posts = PostBatch.from_columns(frame[text_column].tolist(),
-                                   **{field: frame[column].tolist() for field, column in mapping.items()})
+    posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
     result = score(posts, model=model, batch_size=batch_size)
     out = frame.copy()
     out["label"] = result.label
@@ -196,7 +186,8 @@ def _init_worker(model_path: str | None) -> None:
 
 def _score_frame_in_worker(job: tuple[Any, str, dict[str, str], int]) -> BatchResult:
     frame, text_column, columns, batch_size = job
-    return score(_posts_of(frame, text_column, columns), model=_WORKER_MODEL, batch_size=batch_size)
+    return score(PostBatch.from_frame(frame, text_column=text_column, columns=columns), model=_WORKER_MODEL,
+                 batch_size=batch_size)
 
 
 def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike = "-", *,
@@ -241,7 +232,8 @@ def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike 
                 yield chunk, (chunk.frame, text_column, columns, batch_size)
 
         if workers == 1:
-            results = ((chunk, score(_posts_of(frame, text_column, columns), model=model, batch_size=batch_size))
+            results = ((chunk, score(PostBatch.from_frame(frame, text_column=text_column, columns=columns),
+                                     model=model, batch_size=batch_size))
                        for chunk, (frame, *_rest) in jobs())
             bad = _write_results(results, writer, bar, with_errors=on_error == "skip")
         else:
@@ -269,17 +261,6 @@ def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike 
 def _chain(first: list[Any], rest: Iterable[Any]) -> Iterable[Any]:
     yield from first
     yield from rest
-
-
-def _posts_of(frame: Any, text_column: str, columns: Mapping[str, str]) -> PostBatch:
-    """Posts of one chunk: the mapped columns, plus metadata columns named like their field."""
-    from .types import METADATA_FIELDS
-
-    mapping = {field: field for field in METADATA_FIELDS if field in frame.columns and field != text_column}
-    mapping.update(columns)
-    return PostBatch.from_columns(frame[text_column].tolist(),
-                                  **{field: frame[column].tolist() for field, column in mapping.items()
-                                     if column in frame.columns})
 
 
 def _write_results(results: Iterable[tuple[Any, BatchResult]], writer: Any, bar: Any, *,

@@ -27,7 +27,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from .errors import DialogclsError
-from .types import METADATA_FIELDS, PostBatch
+from .types import PostBatch
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -442,11 +442,10 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
     for column in (text_column, label_column):
         if column not in frame.columns:
             raise InputError("E405", f"{where}: no column {column!r}; the columns are {list(frame.columns)}")
-    mapping = {name: name for name in METADATA_FIELDS if name in frame.columns}
-    mapping.update(columns or {})
-    for field, column in mapping.items():
-        if column not in frame.columns:
-            raise InputError("E405", f"{where}: no column {column!r} for {field}; the columns are {list(frame.columns)}")
+    try:
+        posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
+    except DialogclsError as error:
+        raise InputError("E405", f"{where}: {error.message}") from None
     for row, value in enumerate(frame[text_column].tolist()):
         problem = _text_problem(value)
         if problem:
@@ -459,8 +458,6 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
         check_labels(labels, kinds)
     except DialogclsError as error:
         raise InputError(error.code, f"{where}: {error.message}") from None
-    posts = PostBatch.from_columns(frame[text_column].tolist(),
-                                   **{field: frame[column].tolist() for field, column in mapping.items()})
     return posts, labels, kinds
 
 

@@ -42,12 +42,7 @@ def as_batch(X: Any) -> PostBatch:
     if isinstance(X, PostBatch):
         return X
     if hasattr(X, "columns") and hasattr(X, "to_dict"):
-        columns = {name: X[name].tolist() for name in X.columns}
-        if "text" not in columns:
-            raise DialogclsError("E106", f"the frame has no 'text' column (it has {list(X.columns)})")
-        text = columns.pop("text")
-        return PostBatch.from_columns(text, **{k: v for k, v in columns.items()
-                                                if k in PostBatch.__dataclass_fields__})
+        return PostBatch.from_frame(X)
     if isinstance(X, str):
         raise DialogclsError("E107", "X is a single string; pass a list of posts")
     return PostBatch.from_posts(X)

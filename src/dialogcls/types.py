@@ -166,6 +166,27 @@ class PostBatch:
         return cls(texts, **columns)
 
     @classmethod
+    def from_frame(cls, frame: Any, *, text_column: str = "text",
+                   columns: Mapping[str, str] | None = None) -> "PostBatch":
+        """Build from a pandas DataFrame: the text column, columns named like a metadata field, and
+        the fields mapped to other columns by ``columns`` (``{"is_reply": "reply"}``).
+
+        Example
+        -------
+        >>> import pandas as pd
+        >>> PostBatch.from_frame(pd.DataFrame({"text": ["Hallo"], "reply": [True]}), columns={"is_reply": "reply"}).is_reply
+        [True]
+        """
+        present = list(frame.columns)
+        mapping = {name: name for name in METADATA_FIELDS if name in present and name != text_column}
+        mapping.update(columns or {})
+        for name, column in [("text", text_column), *mapping.items()]:
+            if column not in present:
+                raise DialogclsError("E106", f"no column {column!r} for the {name}; the columns are {present}")
+        return cls.from_columns(frame[text_column].tolist(),
+                                **{name: frame[column].tolist() for name, column in mapping.items()})
+
+    @classmethod
     def from_posts(cls, posts: Iterable[str | Mapping[str, Any] | Post]) -> "PostBatch":
         """Build from strings, mappings with a ``text`` key, or :class:`Post` records."""
         texts: list[Any] = []
