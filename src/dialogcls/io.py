@@ -69,7 +69,6 @@ class Chunk:
 
     frame: Any  # pandas.DataFrame
     errors: list[str | None]
-    first_line: int
 
 
 def read_chunks(path: str | os.PathLike, *, fmt: str | None = None, chunk_size: int = 8192,
@@ -231,7 +230,6 @@ def _chunked(rows: Iterator[tuple[int, dict | None, str | None]], columns: list[
     check(columns)
     buffer: list[dict] = []
     errors: list[str | None] = []
-    first_line = 1
     for line, row, problem in rows:
         if row is not None and growing:
             new = [key for key in row if key not in columns]
@@ -246,15 +244,13 @@ def _chunked(rows: Iterator[tuple[int, dict | None, str | None]], columns: list[
                                          "other rows and mark this one)")
             row = dict(row or {})
             row[text_column] = ""
-        if not buffer:
-            first_line = line
         buffer.append(row)
         errors.append(problem)
         if len(buffer) >= chunk_size:
-            yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors, first_line)
+            yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors)
             buffer, errors = [], []
     if buffer:
-        yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors, first_line)
+        yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors)
 
 
 def _text_problem(value: Any) -> str | None:

@@ -209,7 +209,7 @@ class TypeTable:
     """
 
     _COLUMNS = ("kind", "unigram", "norm_id", "cues_de", "cues_en", "fw_de", "fw_en",
-                "umlaut", "verb_first", "question_word", "upper_initial", "qmark", "sent_end",
+                "umlaut", "verb_first", "question_word", "qmark", "sent_end",
                 "exclaim", "thread_marker", "phrase_start")
 
     def __init__(self, lemma_maps: Mapping[str, Mapping[str, str]], *, n_features: int = 2**18,
@@ -306,7 +306,6 @@ class TypeTable:
         rows["verb_first"] += [w in vf for w in words]
         rows["question_word"] += [w is not None and bool((d | e) & _QUESTION_BIT)
                                   for w, d, e in zip(words, cues_de, cues_en)]
-        rows["upper_initial"] += [token[:1].isupper() for token in tokens]
         rows["qmark"] += ["?" in p for p in puncts]
         rows["sent_end"] += [bool(p) and p[-1] in _SENTENCE_END for p in puncts]
         rows["exclaim"] += ["!" in p for p in puncts]
