@@ -9,7 +9,7 @@ import pytest
 import dialogcls
 from dialogcls.errors import DialogclsError
 from dialogcls.features import FEATURE_NAMES, NGRAM_BLOCKS
-from dialogcls.types import KINDS, LABELS, Post, PostBatch, Prediction
+from dialogcls.records import KINDS, LABELS, Post, PostBatch, Prediction
 
 KNOWN_CUES = set(FEATURE_NAMES) | set(NGRAM_BLOCKS)
 
@@ -227,10 +227,7 @@ CODEBOOK_EXAMPLES = [
     ("Linie 16: Folgende Fahrt entfällt", "broadcast"),
     ("We are experiencing delays on the Northern line", "broadcast"),
     ("Looking for a new phone? Our deals: <link>", "broadcast"),
-    pytest.param("Wie sicher ist Ihr Netzwerk? Jetzt Whitepaper laden", "broadcast",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "shipped model says dialogue/invite (p≈0.84): codebook rule 6, a teaser question "
-                     "followed by a call to action, is broadcast"))),
+    ("Wie sicher ist Ihr Netzwerk? Jetzt Whitepaper laden", "broadcast"),
 ]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import dialogcls
 from dialogcls.features import FEATURE_NAMES, Featurizer
-from dialogcls.types import PostBatch
+from dialogcls.records import PostBatch
 
 EXAMPLES = [
     # rule, post, label, feature that must fire
@@ -72,10 +72,7 @@ def test_the_rule_feature_fires(rule, post, label, feature):
 
 
 #: Examples the shipped model gets wrong today, kept visible (strict: a fix makes them pass loudly).
-KNOWN_MISSES = {
-    "rule5-broadcast-7": "thanks to partners in a PR post still reads as thanking a person: the thanks cue "
-                         "and 'our' outweigh the missing address",
-}
+KNOWN_MISSES: dict[str, str] = {}
 MODEL_CASES = [pytest.param(*example, id=name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[name])]
                             if name in KNOWN_MISSES else []) for example, name in zip(EXAMPLES, IDS)]
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dialogcls.features import FEATURE_NAMES, Featurizer
-from dialogcls.types import PostBatch
+from dialogcls.records import PostBatch
 
 FEATURIZER = Featurizer(n_features=2**12)
 

@@ -5,7 +5,8 @@ import numpy as np
 from sklearn.base import clone
 
 from dialogcls.model import DialogueClassifier
-from dialogcls.types import PostBatch
+from dialogcls.records import PostBatch
+from dialogcls.rules import reply_shaped
 
 
 def test_prior_weights_give_each_reply_stratum_its_assumed_shares():
@@ -13,7 +14,7 @@ def test_prior_weights_give_each_reply_stratum_its_assumed_shares():
     labels = np.array(["dialogue"] * 4 + ["broadcast"] * 6 + ["dialogue"] * 8 + ["broadcast"] * 2, dtype=object)
     posts = PostBatch.from_columns(texts)
     weight = DialogueClassifier(top_level_dialogue_share=0.1, reply_shaped_broadcast_share=0.05)._prior_weights(posts, labels)
-    top, shaped = ~posts.reply_shaped(), posts.reply_shaped()
+    top, shaped = ~reply_shaped(posts), reply_shaped(posts)
     assert np.isclose(weight[top & (labels == "dialogue")].sum() / weight[top].sum(), 0.1)
     assert np.isclose(weight[shaped & (labels == "broadcast")].sum() / weight[shaped].sum(), 0.05)
     unweighted = DialogueClassifier(top_level_dialogue_share=None, reply_shaped_broadcast_share=None)

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 import dialogcls
 from dialogcls.errors import DialogclsError
 from dialogcls.features import FEATURE_NAMES, NGRAM_BLOCKS
-from dialogcls.types import KINDS, LABELS, Post
+from dialogcls.records import KINDS, LABELS, Post, PostBatch
+from dialogcls.rules import reply_shaped
 
 KNOWN_CUES = set(FEATURE_NAMES) | set(NGRAM_BLOCKS)
 SETTINGS = settings(max_examples=100, deadline=None,
@@ -30,10 +31,13 @@ posts = st.builds(
 )
 
 
-def check(prediction, given_lang=None) -> None:
+def check(prediction, given_lang=None, *, post=None, model=None) -> None:
     assert prediction.label in LABELS
     assert math.isfinite(prediction.p_dialogue) and 0.0 <= prediction.p_dialogue <= 1.0
-    assert (prediction.label == "dialogue") == (prediction.p_dialogue >= 0.5)
+    if model is not None:  # the label follows p_dialogue and the threshold of the post's stratum
+        shaped = bool(reply_shaped(PostBatch.from_posts([post]))[0])
+        threshold = model.reply_shaped_threshold if shaped else model.top_level_threshold
+        assert (prediction.label == "dialogue") == (prediction.p_dialogue >= threshold)
     expected = LANGS[given_lang]
     if expected is None:
         assert prediction.lang in ("de", "en", "mixed")
@@ -47,7 +51,7 @@ def check(prediction, given_lang=None) -> None:
 @given(text=st.text())
 def test_any_text_gives_a_valid_prediction(tiny_model, text):
     prediction = dialogcls.classify(text, model=tiny_model)
-    check(prediction)
+    check(prediction, post=text, model=tiny_model)
     result = dialogcls.classify_batch([text], model=tiny_model)
     assert (result.label[0], float(result.p_dialogue[0]), result.lang[0], result.kind[0], result.cues[0]) == \
         (prediction.label, prediction.p_dialogue, prediction.lang, prediction.kind, prediction.cues)
@@ -55,14 +59,14 @@ def test_any_text_gives_a_valid_prediction(tiny_model, text):
 
 @pytest.mark.parametrize("text", ["", " ", "\n\t", "\x00", "🙂", "?" * 50, "@", "#", "https://", "a" * 5000])
 def test_degenerate_texts(tiny_model, text):
-    check(dialogcls.classify(text, model=tiny_model))
+    check(dialogcls.classify(text, model=tiny_model), post=text, model=tiny_model)
 
 
 @SETTINGS
 @given(post=posts)
 def test_any_post_with_metadata_gives_a_valid_prediction(tiny_model, post):
     prediction = dialogcls.classify(post, model=tiny_model)
-    check(prediction, post.lang)
+    check(prediction, post.lang, post=post, model=tiny_model)
     result = dialogcls.classify_batch([post.text], is_reply=[post.is_reply], reply_to=[post.reply_to],
                                       author=[post.author], platform=[post.platform], lang=[post.lang],
                                       model=tiny_model)
@@ -75,7 +79,7 @@ def test_batches_of_random_posts_equal_single_posts(tiny_model, batch, batch_siz
     together = dialogcls.classify(batch, model=tiny_model, batch_size=batch_size)
     assert len(together) == len(batch)
     for post, prediction in zip(batch, together):
-        check(prediction, post.lang)
+        check(prediction, post.lang, post=post, model=tiny_model)
         assert dialogcls.classify(post, model=tiny_model) == prediction
 
 
@@ -84,7 +88,7 @@ def test_lone_surrogate_is_scored_or_refused_cleanly(tiny_model):
         prediction = dialogcls.classify("Hallo \ud800 Welt", model=tiny_model)
     except DialogclsError:
         return
-    check(prediction)
+    check(prediction, post="Hallo \ud800 Welt", model=tiny_model)
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "classify": "api", "classify_batch": "api", "classify_frame": "api", "load": "api", "train": "api",
-    "BatchResult": "api", "Post": "types", "Prediction": "types", "PostBatch": "types",
+    "BatchResult": "api", "Post": "records", "Prediction": "records", "PostBatch": "records",
     "DialogueClassifier": "model", "save": "artifact", "report": "report", "AccountReport": "report",
     "DialogclsError": "errors", "ArtifactError": "errors", "DialogclsWarning": "errors",
     "load_corpus": "io",

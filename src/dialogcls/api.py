@@ -21,7 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from .errors import DialogclsError
-from .types import Post, PostBatch, Prediction
+from .records import BatchResult, Post, PostBatch, Prediction
+from .rules import reply_shaped
 
 #: Posts featurised at once inside :func:`classify_batch`; bounds memory on large inputs.
 DEFAULT_BATCH_SIZE = 8192
@@ -30,11 +31,28 @@ _DEFAULT_MODEL: Any = None
 
 
 def default_model_path() -> Path:
-    """Where the default model lives: ``$DIALOGCLS_MODEL``, else the repository's ``models/default``."""
+    """Where the default model lives: ``$DIALOGCLS_MODEL`` if set, else the model that ships inside
+    the package (``dialogcls.models``, the repository's ``models/default``), found with
+    :mod:`importlib.resources`; this works for an editable install, a wheel and ``pip install .``.
+
+    In a source tree that is imported without being installed (``PYTHONPATH=src``), the
+    repository's ``models/default`` is used. The folder is checked only when it is loaded.
+    """
     configured = os.environ.get("DIALOGCLS_MODEL")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "models" / "default"
+    from importlib import resources
+
+    try:
+        packaged = resources.files("dialogcls.models").joinpath("default")
+    except ModuleNotFoundError:  # a source tree on sys.path, not installed: no dialogcls.models mapping
+        return Path(__file__).resolve().parents[2] / "models" / "default"
+    if not isinstance(packaged, os.PathLike):  # e.g. imported from a zip file
+        from .errors import ArtifactError
+
+        raise ArtifactError("E201", f"the packaged default model ({packaged}) is not a folder on disk; set "
+                                    "DIALOGCLS_MODEL to a model folder or pass dialogcls.load(path)")
+    return Path(os.fspath(packaged))
 
 
 def load(path: str | os.PathLike | None = None) -> Any:
@@ -57,27 +75,6 @@ def load(path: str | os.PathLike | None = None) -> Any:
         return _DEFAULT_MODEL
 
 
-@dataclass
-class BatchResult:
-    """Columnar results of :func:`classify_batch`, aligned with the input."""
-
-    label: np.ndarray
-    p_dialogue: np.ndarray
-    lang: np.ndarray
-    kind: np.ndarray
-    cues: list[tuple[str, ...]]
-
-    def __len__(self) -> int:
-        return len(self.label)
-
-    def predictions(self, ids: Sequence[str | None] | None = None) -> list[Prediction]:
-        """One :class:`Prediction` per post."""
-        ids = ids if ids is not None else [None] * len(self)
-        return [Prediction(str(label), float(p), str(lang), str(kind), cues, post_id)
-                for label, p, lang, kind, cues, post_id
-                in zip(self.label, self.p_dialogue, self.lang, self.kind, self.cues, ids)]
-
-
 def classify_batch(text: Sequence[Any], *, is_reply: Any = None, reply_to: Any = None, author: Any = None,
                    platform: Any = None, lang: Any = None, id: Any = None, created_at: Any = None,
                    model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE, top_cues: int = 3) -> BatchResult:
@@ -98,25 +95,10 @@ def classify_batch(text: Sequence[Any], *, is_reply: Any = None, reply_to: Any =
 
 def score(posts: PostBatch, *, model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE,
           top_cues: int = 3) -> BatchResult:
-    """Score a :class:`PostBatch` in chunks of ``batch_size``: the one scoring loop of the library."""
-    if batch_size < 1:
-        raise DialogclsError("E108", f"batch_size must be at least 1, not {batch_size}")
+    """Score a :class:`PostBatch` with ``model`` (the default model if None); see
+    :meth:`dialogcls.model.DialogueClassifier.batch`."""
     model = model if model is not None else load()
-    parts = []
-    for start in range(0, len(posts), batch_size):
-        chunk = posts if len(posts) <= batch_size else posts.take(range(start, min(start + batch_size, len(posts))))
-        tokens = model.featurizer_.tokenize(chunk)
-        features = model.featurizer_.transform(chunk, tokens)
-        p_dialogue = model.predict_proba_features(features)[:, 1]
-        label = np.where(p_dialogue >= 0.5, "dialogue", "broadcast").astype(object)
-        parts.append(BatchResult(label, p_dialogue, tokens.lang, model.predict_kind(features, label),
-                                 model.explain(features, label, top=top_cues)))
-    if not parts:
-        empty = np.empty(0, dtype=object)
-        return BatchResult(empty, np.empty(0), empty, empty, [])
-    return BatchResult(*(np.concatenate([getattr(p, name) for p in parts]) for name in
-                         ("label", "p_dialogue", "lang", "kind")),
-                       [cue for part in parts for cue in part.cues])
+    return model.batch(posts, batch_size=batch_size, top_cues=top_cues)
 
 
 def classify(posts: str | Mapping[str, Any] | Post | Iterable[str | Mapping[str, Any] | Post], *,

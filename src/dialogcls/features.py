@@ -13,7 +13,7 @@ except the one dictionary lookup per token in :meth:`dialogcls.prep.TypeTable.id
 
 Example
 -------
->>> from dialogcls.types import PostBatch
+>>> from dialogcls.records import PostBatch
 >>> featurizer = Featurizer(n_features=2**12)
 >>> X = featurizer.transform(PostBatch.from_columns(["@anna Danke dir!"], is_reply=[True]))
 >>> X.shape == (1, featurizer.n_columns)
@@ -23,19 +23,20 @@ True
 """
 from __future__ import annotations
 
+import re
+import threading
 from typing import Mapping
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from .lexicon import CUE_NAMES
 from .prep import (HANDLE, HASHTAG, SIGNATURE, URL, EMOJI, WORD, TokenBatch, TypeTable,
                    build_lemma_map, phrase_cues, per_post_sum, stable_hash, tokenize_batch)
-from .types import PostBatch
+from .records import PostBatch
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 3
+FEATURE_SCHEMA_VERSION = 4
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
@@ -68,9 +69,14 @@ FEATURE_DOCS: dict[str, str] = {
     "reply_to_other": "metadata: replies to another account",
     "self_thread": "metadata: replies to its own author (a thread)",
     "addresses_reply_to": "the leading @handle is the account replied to",
-    "replyish_promo": "reply-shaped and promotional (promo, cta, links)",
+    "handle_as_subject": "the leading @handle is what the post reports about (a comma, a dash or a reporting "
+                         "verb follows): about someone, not to them (codebook rule 4)",
+    "name_dash_start": "opens with a name and a dash, as replies to comments do ('Jana K. - ...')",
+    "words_after_question": "words after the last question mark (a question the post answers itself)",
+    "replyish_promo": "reply-shaped and promotional (promo, cta, event; a link alone is no promotion)",
     "replyish_personal": "reply-shaped and personal (thanks, apology, help, you)",
-    "toplevel_invite": "not reply-shaped and invites answers",
+    "toplevel_invite": "not reply-shaped and asks the audience for their answer (tell us, your favourite, "
+                       "poll); a question mark alone is no invitation (codebook rule 6)",
     "lang_de": "language: German",
     "lang_en": "language: English",
     "lang_mixed": "language: mixed",
@@ -90,7 +96,7 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 class Featurizer:
-    """Turn a :class:`~dialogcls.types.PostBatch` into a sparse feature matrix.
+    """Turn a :class:`~dialogcls.records.PostBatch` into a sparse feature matrix.
 
     Parameters
     ----------
@@ -117,6 +123,7 @@ class Featurizer:
         self.max_types = max_types
         self.ngram_weight = ngram_weight
         self._table: TypeTable | None = None
+        self._lock = threading.Lock()
 
     @property
     def n_columns(self) -> int:
@@ -129,10 +136,27 @@ class Featurizer:
                                     char_ngrams=self.char_ngrams, max_types=self.max_types)
         return self._table
 
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_table"] = None  # a cache; rebuilt on first use
-        return state
+    def get_config(self) -> dict:
+        """The featurizer as JSON-ready values (the lemma maps included: the model is data)."""
+        return {"n_features": self.n_features, "char_ngrams": list(self.char_ngrams),
+                "ngram_weight": self.ngram_weight, "max_types": self.max_types,
+                "lemma_maps": {lang: dict(mapping) for lang, mapping in self.lemma_maps.items()}}
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Featurizer":
+        """The featurizer that :meth:`get_config` described."""
+        lemma_maps = {str(lang): {str(k): str(v) for k, v in mapping.items()}
+                      for lang, mapping in config["lemma_maps"].items()}
+        return cls(n_features=int(config["n_features"]), char_ngrams=tuple(int(n) for n in config["char_ngrams"]),
+                   ngram_weight=float(config["ngram_weight"]), max_types=int(config["max_types"]),
+                   lemma_maps=lemma_maps)
+
+    def featurize(self, posts: PostBatch) -> tuple[TokenBatch, sp.csr_matrix]:
+        """Tokens and the feature matrix of ``posts``, safe to call from many threads: the type table
+        grows (and starts afresh when full) as posts are read, so both steps run under one lock."""
+        with self._lock:
+            tokens = self.tokenize(posts)
+            return tokens, self.transform(posts, tokens)
 
     def tokenize(self, posts: PostBatch) -> TokenBatch:
         """Tokens and languages of ``posts``."""
@@ -172,12 +196,24 @@ class Featurizer:
         doc_types = sp.csr_matrix((np.ones(len(inverse)), (batch.doc_index, inverse.ravel())),
                                   shape=(n_docs, len(unique)))
         chars = doc_types @ type_grams
+        chars.sort_indices()  # column order, not type-id order: results never depend on the table's history
         np.log1p(chars.data, out=chars.data)
-        words, chars = normalize(words), normalize(chars)
+        _normalize_rows(words)
+        _normalize_rows(chars)
         if self.ngram_weight != 1.0:
             words.data *= self.ngram_weight
             chars.data *= self.ngram_weight
         return words, chars
+
+
+def _normalize_rows(matrix: sp.csr_matrix) -> None:
+    """Scale each row of a CSR matrix to unit L2 norm in place (empty rows stay empty)."""
+    counts = np.diff(matrix.indptr)
+    squares = np.add.reduceat(matrix.data ** 2, matrix.indptr[:-1][counts > 0]) if len(matrix.data) else np.empty(0)
+    norms = np.ones(len(counts))
+    norms[counts > 0] = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    matrix.data /= np.repeat(norms, counts)
 
 
 def _first_true_position(batch: TokenBatch, mask: np.ndarray, default: np.ndarray) -> np.ndarray:
@@ -293,6 +329,7 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     last_q = _last_true_position(batch, qmark)
     words_after_q = per_post_sum(batch, (kind == WORD) & (position > last_q[batch.doc_index]))
     put("question_then_link", ((last_url > last_q) & (last_q >= 0) & (words_after_q >= 2)).astype(float))
+    put("words_after_question", np.log1p(words_after_q * (last_q >= 0)))
     put("question_then_cta", (last_cta > first_q).astype(float))
 
     previous_ends = np.zeros(len(kind), dtype=bool)
@@ -319,9 +356,28 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     put("thread_marker", per_post_sum(batch, table.thread_marker[batch.type_ids]).clip(0, 1))
     put("truncated", np.array([t.rstrip().endswith(("…", "...")) for t in posts.text], dtype=float))
 
+    put("handle_as_subject", _handle_as_subject(batch, bits, lead, lengths))
+    put("name_dash_start", np.fromiter((_NAME_DASH.match(text) is not None for text in posts.text),
+                                       dtype=float, count=n_docs))
     _metadata_features(out, batch, posts, lead)
     for lang in ("de", "en", "mixed"):
         put(f"lang_{lang}", (batch.lang == lang).astype(float))
+    return out
+
+
+_NAME_DASH = re.compile(r"\s*[A-ZÄÖÜ][\w.'-]*(?: [A-ZÄÖÜ][\w.'-]*){0,2} [-–] ")
+_SUBJECT_PUNCTUATION = frozenset({",", "-", "–", "—"})
+
+
+def _handle_as_subject(batch: TokenBatch, bits: np.ndarray, lead: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """1.0 where the token after the leading @handles is a comma, a dash or a reporting verb."""
+    out = np.zeros(len(batch))
+    opens = np.flatnonzero((lead > 0) & (lead < lengths))
+    follower = batch.offsets[:-1][opens] + lead[opens]
+    reporting = ((bits[follower] >> _CUE["reporting_verb"]) & 1).astype(bool)
+    punctuation = np.fromiter((batch.tokens[i][lead[i]] in _SUBJECT_PUNCTUATION for i in opens.tolist()),
+                              dtype=bool, count=len(opens))
+    out[opens] = reporting | punctuation
     return out
 
 
@@ -347,12 +403,11 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
     cues = out[:, :_N_CUES]
     replyish = np.maximum(out[:, col["is_reply"]] * (1 - out[:, col["self_thread"]]),
                           out[:, col["leading_handle"]] * (1 - out[:, col["retweet"]]))
-    promo = cues[:, _CUE["promo"]] + cues[:, _CUE["cta"]] + out[:, col["links"]] + cues[:, _CUE["event"]]
+    promo = cues[:, _CUE["promo"]] + cues[:, _CUE["cta"]] + cues[:, _CUE["event"]]
     personal = sum(cues[:, _CUE[name]] for name in (
         "thanks", "apology", "second_person", "help_offer", "dm_request", "sympathy", "greeting",
         "details_request", "redirect", "positive_reaction"))
-    invite = (cues[:, _CUE["invite_response"]] + cues[:, _CUE["opinion_ask"]] + cues[:, _CUE["poll"]]
-              + out[:, col["ends_with_question"]] + out[:, col["verb_first_question"]])
+    invite = cues[:, _CUE["invite_response"]] + cues[:, _CUE["opinion_ask"]] + cues[:, _CUE["poll"]]
     out[:, col["replyish_promo"]] = replyish * promo
     out[:, col["replyish_personal"]] = replyish * personal
     out[:, col["toplevel_invite"]] = (1 - replyish) * invite

@@ -1,8 +1,20 @@
-"""The classifier: a calibrated logistic regression over :mod:`dialogcls.features`, with explanations.
+"""The classifier: calibrated logistic regressions over :mod:`dialogcls.features`, anchored on the
+post's structure, with kinds and explanations.
 
 :class:`DialogueClassifier` follows scikit-learn's conventions: parameters are stored in
 ``__init__``, learning happens in ``fit``, learned attributes end in ``_``. It takes raw posts (a
-:class:`~dialogcls.types.PostBatch`, or anything :meth:`PostBatch.from_posts` reads) as ``X``.
+:class:`~dialogcls.records.PostBatch`, or anything :meth:`PostBatch.from_posts` reads) as ``X``.
+
+What it learns is plain arrays (weights, intercepts, Platt calibration, kind weights): prediction is
+a few matrix products with no scikit-learn object involved, and :meth:`get_arrays` /
+:meth:`from_state` are all a model file needs (see :mod:`dialogcls.artifact`).
+
+**Rule-anchored.** With ``stratified=True`` each stratum of :mod:`dialogcls.rules` (top-level,
+reply-shaped) gets its own calibrated model, trained on that stratum's posts weighted to realistic
+label shares: the structure sets where a decision starts, and the text must bring strong evidence to
+deviate from it. Training weights come per cell of :func:`dialogcls.rules.cells` (reply shape x
+question x link) from ``cell_dialogue_shares``, else per stratum from the two ``*_share``
+parameters.
 
 Training copies every post once without its metadata ("metadata dropout"), so that one model serves
 inputs with and without reply flags; cross-validation groups the two copies of a post together, so
@@ -19,22 +31,19 @@ Example
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.utils.validation import check_is_fitted
 
 from .errors import DialogclsError
 from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
-from .types import KINDS, LABELS, PostBatch
+from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction
+from .rules import CELLS, STRATA, cells, reply_shaped, stratum
 
 _N_NAMED = len(FEATURE_NAMES)
+#: Posts featurised at once by :meth:`DialogueClassifier.batch`; bounds memory on large inputs.
+DEFAULT_BATCH_SIZE = 8192
 
 
 def as_batch(X: Any) -> PostBatch:
@@ -48,27 +57,36 @@ def as_batch(X: Any) -> PostBatch:
     return PostBatch.from_posts(X)
 
 
-class DialogueClassifier(ClassifierMixin, BaseEstimator):
+class DialogueClassifier:
     """Dialogue versus broadcast, with a calibrated probability, a kind and the deciding cues.
 
     Parameters
     ----------
     C : float
-        Inverse regularisation strength of the logistic regression.
+        Inverse regularisation strength of the logistic regressions.
     n_features : int
         Buckets of each hashed n-gram block.
     char_ngrams : tuple of int
         Character n-gram lengths.
     ngram_weight : float
         Scale of the n-gram blocks against the named features (see :class:`Featurizer`).
+    stratified : bool
+        One calibrated model per stratum (top-level, reply-shaped) instead of one for all posts.
     top_level_dialogue_share, reply_shaped_broadcast_share : float or None
-        The share of dialogue among top-level posts and of broadcast among reply-shaped posts (a
-        reply to another account, or a leading @handle) that the model should assume. A written
-        corpus holds many more such hard cases than real streams do, where most top-level posts are
-        broadcast and most replies are dialogue; training posts are weighted so that each stratum
-        has these shares. None keeps the training data's own shares.
-    calibration : {"sigmoid", "isotonic"}
-        Calibration method for ``p_dialogue``.
+        The share of dialogue among top-level posts and of broadcast among reply-shaped posts that
+        the model should assume. A written corpus holds many more such hard cases than real streams
+        do; training posts are weighted so that each stratum has these shares. None keeps the
+        training data's own shares. Ignored for the cells that ``cell_dialogue_shares`` names.
+    cell_dialogue_shares : mapping or None
+        ``{cell name: dialogue share}`` for cells of :data:`dialogcls.rules.CELLS`: training posts
+        in a named cell are weighted to that share (real posts' aggregates, see
+        ``data/real_cells.py``).
+    top_level_threshold, reply_shaped_threshold : float
+        The ``p_dialogue`` from which a top-level (reply-shaped) post is labelled dialogue. Above
+        0.5 for top-level posts and below 0.5 for reply-shaped ones, overriding the reply rule takes
+        more evidence than following it.
+    calibration : {"sigmoid"}
+        Calibration of ``p_dialogue``: Platt scaling on out-of-fold scores.
     cv : int
         Folds for calibration.
     metadata_dropout : bool
@@ -85,24 +103,34 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray
         ``["broadcast", "dialogue"]``.
     featurizer_ : Featurizer
-    calibrated_ : CalibratedClassifierCV
-    kind_model_ : OneVsRestClassifier or None
-        Predicts the kind; None when ``fit`` got no kinds.
-    coef_ : ndarray
-        Weights of the underlying logistic regression (for explanations).
+    coef_ : ndarray of shape (n_strata, n_columns)
+        Weights of each stratum's logistic regression (one row when not stratified).
+    intercept_ : ndarray of shape (n_strata,)
+    calibration_ : ndarray of shape (n_strata, 2)
+        Platt parameters ``(a, b)``: ``p_dialogue = 1 / (1 + exp(a * score + b))``.
+    kind_classes_ : ndarray of str
+        The kinds the kind model knows (empty when ``fit`` got no kinds).
+    kind_coef_ : ndarray of shape (n_columns, n_kinds)
+    kind_intercept_ : ndarray of shape (n_kinds,)
     """
 
     def __init__(self, *, C: float = 8.0, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4),
-                 ngram_weight: float = 1.0, top_level_dialogue_share: float | None = 0.10,
-                 reply_shaped_broadcast_share: float | None = 0.05,
+                 ngram_weight: float = 1.0, stratified: bool = True,
+                 top_level_dialogue_share: float | None = 0.10, reply_shaped_broadcast_share: float | None = 0.05,
+                 cell_dialogue_shares: Mapping[str, float] | None = None,
+                 top_level_threshold: float = 0.8, reply_shaped_threshold: float = 0.2,
                  calibration: str = "sigmoid", cv: int = 5, metadata_dropout: bool = True,
                  class_weight: Any = "balanced", max_iter: int = 2000, random_state: int = 0) -> None:
         self.C = C
         self.n_features = n_features
         self.char_ngrams = char_ngrams
         self.ngram_weight = ngram_weight
+        self.stratified = stratified
         self.top_level_dialogue_share = top_level_dialogue_share
         self.reply_shaped_broadcast_share = reply_shaped_broadcast_share
+        self.cell_dialogue_shares = cell_dialogue_shares
+        self.top_level_threshold = top_level_threshold
+        self.reply_shaped_threshold = reply_shaped_threshold
         self.calibration = calibration
         self.cv = cv
         self.metadata_dropout = metadata_dropout
@@ -110,17 +138,44 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.random_state = random_state
 
+    # -- scikit-learn's parameter protocol ---------------------------------------------------------
+    _PARAMS = ("C", "n_features", "char_ngrams", "ngram_weight", "stratified", "top_level_dialogue_share",
+               "reply_shaped_broadcast_share", "cell_dialogue_shares", "top_level_threshold",
+               "reply_shaped_threshold", "calibration", "cv", "metadata_dropout",
+               "class_weight", "max_iter", "random_state")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params: Any) -> "DialogueClassifier":
+        for name, value in params.items():
+            if name not in self._PARAMS:
+                raise DialogclsError("E304", f"unknown parameter {name!r}; the parameters are {list(self._PARAMS)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        default = DialogueClassifier()
+        changed = {k: v for k, v in self.get_params().items() if v != getattr(default, k)}
+        return f"DialogueClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
     # -- learning -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Sequence[str], *, kinds: Sequence[str] | None = None,
             sample_weight: Sequence[float] | None = None,
             featurizer: Featurizer | None = None) -> "DialogueClassifier":
         """Learn from posts ``X`` with labels ``y`` (``dialogue``/``broadcast``), optional kinds and
         optional per-post weights."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+
         posts = as_batch(X)
         y = np.asarray(list(y), dtype=object)
         check_labels(y, kinds)
         if len(y) != len(posts):
             raise DialogclsError("E301", f"{len(posts)} posts but {len(y)} labels")
+        if len(set(y.tolist())) < 2:
+            raise DialogclsError("E305", f"the training labels hold only {sorted(set(y.tolist()))}; a model "
+                                         "needs posts of both labels, dialogue and broadcast")
         self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams,
                                                       ngram_weight=self.ngram_weight)
         groups = np.arange(len(posts))
@@ -135,78 +190,205 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
             weight = np.concatenate([weight, weight])
             kinds = list(kinds) * 2 if kinds is not None else None
         features = self.featurizer_.transform(posts)
-        folds = list(StratifiedGroupKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
-                     .split(features, y, groups))
-        self.calibrated_ = CalibratedClassifierCV(self._logistic(), method=self.calibration, cv=folds,
-                                                  ensemble=False)
-        self.calibrated_.fit(features, y, sample_weight=weight)
-        self.classes_ = self.calibrated_.classes_
-        self.coef_ = self.calibrated_.calibrated_classifiers_[0].estimator.coef_.ravel()
-        self.kind_model_ = None
+        strata = stratum(posts) if self.stratified else np.zeros(len(posts), dtype=np.int64)
+        n_strata = len(STRATA) if self.stratified else 1
+        self.classes_ = np.array(LABELS, dtype=object)
+        self.coef_ = np.zeros((n_strata, features.shape[1]))
+        self.intercept_ = np.zeros(n_strata)
+        self.calibration_ = np.zeros((n_strata, 2))
+        shared = None
+        for s in range(n_strata):
+            rows = np.flatnonzero(strata == s)
+            if len(set(y[rows].tolist())) < 2 or min(np.sum(y[rows] == label) for label in LABELS) < self.cv:
+                shared = shared or self._fit_calibrated(features, y, weight, groups)
+                self.coef_[s], self.intercept_[s], self.calibration_[s] = shared
+            else:
+                self.coef_[s], self.intercept_[s], self.calibration_[s] = self._fit_calibrated(
+                    features[rows], y[rows], weight[rows], groups[rows])
+        self.kind_classes_ = np.empty(0, dtype=object)
+        self.kind_coef_ = np.zeros((features.shape[1], 0))
+        self.kind_intercept_ = np.zeros(0)
         if kinds is not None:
-            self.kind_model_ = OneVsRestClassifier(self._logistic()).fit(features, np.asarray(kinds, dtype=object))
+            kind_model = OneVsRestClassifier(LogisticRegression(
+                C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, solver="liblinear"))
+            kind_model.fit(features, np.asarray(kinds, dtype=object))
+            self.kind_classes_ = np.asarray(kind_model.classes_, dtype=object)
+            self.kind_coef_ = np.column_stack([e.coef_.ravel() for e in kind_model.estimators_])
+            self.kind_intercept_ = np.array([e.intercept_[0] for e in kind_model.estimators_])
         self.n_features_in_ = features.shape[1]
         return self
 
+    def _fit_calibrated(self, features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray,
+                        groups: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        """A logistic regression with Platt calibration on out-of-fold scores (as scikit-learn's
+        ``CalibratedClassifierCV(ensemble=False)``); returns its weights, intercept and ``(a, b)``."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedGroupKFold
+
+        folds = list(StratifiedGroupKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+                     .split(features, y, groups))
+        logistic = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
+                                      solver="liblinear")
+        calibrated = CalibratedClassifierCV(logistic, method=self.calibration, cv=folds, ensemble=False)
+        calibrated.fit(features, y, sample_weight=weight)
+        if list(calibrated.classes_) != list(LABELS):
+            raise DialogclsError("E305", f"training labels {list(calibrated.classes_)}; expected {list(LABELS)}")
+        fitted = calibrated.calibrated_classifiers_[0]
+        platt = fitted.calibrators[0]
+        return (fitted.estimator.coef_.ravel().copy(), float(fitted.estimator.intercept_[0]),
+                np.array([platt.a_, platt.b_], dtype=float))
+
     def _prior_weights(self, posts: PostBatch, y: np.ndarray) -> np.ndarray:
-        """Per-post weights that give each reply-shape stratum its assumed label shares."""
+        """Per-post weights that give each cell (or reply-shape stratum) its assumed label shares."""
         weight = np.ones(len(y))
-        shaped = posts.reply_shaped()
-        for in_stratum, label, share in ((~shaped, "dialogue", self.top_level_dialogue_share),
-                                         (shaped, "broadcast", self.reply_shaped_broadcast_share)):
-            minority = in_stratum & (y == label)
-            n_minority, n_rest = minority.sum(), (in_stratum & (y != label)).sum()
+        strata = stratum(posts)
+        post_cells = cells(posts)
+        named = dict(self.cell_dialogue_shares or {})
+        unknown = set(named) - set(CELLS)
+        if unknown:
+            raise DialogclsError("E306", f"unknown cells {sorted(unknown)} in cell_dialogue_shares; the cells are {list(CELLS)}")
+        covered = np.isin(post_cells, [CELLS.index(name) for name in named])
+        targets = [(post_cells == CELLS.index(name), "dialogue", share) for name, share in named.items()]
+        targets += [((strata == 0) & ~covered, "dialogue", self.top_level_dialogue_share),
+                    ((strata == 1) & ~covered, "broadcast", self.reply_shaped_broadcast_share)]
+        for in_group, label, share in targets:
+            minority = in_group & (y == label)
+            n_minority, n_rest = minority.sum(), (in_group & (y != label)).sum()
             if share is not None and n_minority and n_rest:
+                share = min(max(float(share), 0.005), 0.995)
                 weight[minority] = share / (1 - share) * n_rest / n_minority
         return weight
 
-    def _logistic(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
-                                  solver="liblinear")
+    # -- the scoring pipeline ------------------------------------------------------------------------
+    def batch(self, posts: PostBatch, *, batch_size: int = DEFAULT_BATCH_SIZE, top_cues: int = 3) -> BatchResult:
+        """Score a :class:`PostBatch` in chunks of ``batch_size``: the one scoring loop of the library.
+
+        Safe to call from many threads on one model: the only state that changes on read, the
+        featurizer's type table, is used under its lock; everything after it is read-only.
+
+        Example
+        -------
+        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "Neu: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+        >>> clf.batch(PostBatch.from_columns(["@b Danke dir!"])).label.tolist()
+        ['dialogue']
+        """
+        if batch_size < 1:
+            raise DialogclsError("E108", f"batch_size must be at least 1, not {batch_size}")
+        self._check_fitted()
+        parts = []
+        for start in range(0, len(posts), batch_size):
+            chunk = posts if len(posts) <= batch_size else posts.take(range(start, min(start + batch_size, len(posts))))
+            tokens, features = self.featurizer_.featurize(chunk)
+            strata = self.strata(chunk)
+            p_dialogue = self.p_dialogue(features, strata)
+            label = self.labels(p_dialogue, reply_shaped(chunk))
+            parts.append(BatchResult(label, p_dialogue, tokens.lang, self.predict_kind(features, label),
+                                     self.explain(features, label, strata, top=top_cues)))
+        if not parts:
+            empty = np.empty(0, dtype=object)
+            return BatchResult(empty, np.empty(0), empty, empty, [])
+        return BatchResult(*(np.concatenate([getattr(p, name) for p in parts]) for name in
+                             ("label", "p_dialogue", "lang", "kind")),
+                           [cue for part in parts for cue in part.cues])
+
+    def pipe(self, posts: Iterable[str | Mapping[str, Any] | Post], *, batch_size: int = 1024,
+             top_cues: int = 3) -> Iterator[Prediction]:
+        """Score a stream of posts lazily, ``batch_size`` at a time: one :class:`Prediction` per post,
+        in order, with memory bounded by the batch (as spaCy's ``Language.pipe``).
+
+        Example
+        -------
+        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "Neu: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+        >>> [p.label for p in clf.pipe(iter(["@b Danke dir!", "Neu: a.b/c"]), batch_size=1)]
+        ['dialogue', 'broadcast']
+        """
+        if batch_size < 1:
+            raise DialogclsError("E108", f"batch_size must be at least 1, not {batch_size}")
+        pending: list[Any] = []
+        for post in posts:
+            pending.append(post)
+            if len(pending) == batch_size:
+                yield from self._predictions(pending, top_cues)
+                pending = []
+        if pending:
+            yield from self._predictions(pending, top_cues)
+
+    def __call__(self, post: str | Mapping[str, Any] | Post) -> Prediction:
+        """Score one post; the same result as the post scored inside any batch."""
+        return self._predictions([post], 3)[0]
+
+    def _predictions(self, posts: Sequence[Any], top_cues: int) -> list[Prediction]:
+        batch = PostBatch.from_posts(posts)
+        return self.batch(batch, batch_size=max(len(batch), 1), top_cues=top_cues).predictions(batch.id)
 
     # -- prediction -----------------------------------------------------------------------------
     def transform(self, X: Any) -> sp.csr_matrix:
         """Feature matrix of ``X``."""
-        check_is_fitted(self, "calibrated_")
-        return self.featurizer_.transform(as_batch(X))
+        self._check_fitted()
+        return self.featurizer_.featurize(as_batch(X))[1]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_``."""
-        return self.predict_proba_features(self.transform(X))
-
-    def predict_proba_features(self, features: sp.csr_matrix) -> np.ndarray:
-        check_is_fitted(self, "calibrated_")
-        return self.calibrated_.predict_proba(features)
+        posts = as_batch(X)
+        features = self.transform(posts)
+        p = self.p_dialogue(features, self.strata(posts))
+        return np.column_stack([1 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
         """``dialogue`` or ``broadcast`` per post."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        posts = as_batch(X)
+        return self.labels(self.predict_proba(posts)[:, 1], reply_shaped(posts))
+
+    def labels(self, p_dialogue: np.ndarray, shaped: np.ndarray) -> np.ndarray:
+        """The label of each post from its ``p_dialogue`` and whether it is reply-shaped (the two
+        thresholds)."""
+        threshold = np.where(shaped, self.reply_shaped_threshold, self.top_level_threshold)
+        return np.where(np.asarray(p_dialogue) >= threshold, "dialogue", "broadcast").astype(object)
+
+    def score(self, X: Any, y: Sequence[str]) -> float:
+        """Accuracy on posts ``X`` with labels ``y``."""
+        return float(np.mean(self.predict(X) == np.asarray(list(y), dtype=object)))
+
+    def strata(self, posts: PostBatch) -> np.ndarray:
+        """Per post, which row of ``coef_`` scores it."""
+        return stratum(posts) if len(self.coef_) > 1 else np.zeros(len(posts), dtype=np.int64)
+
+    def p_dialogue(self, features: sp.csr_matrix, strata: np.ndarray) -> np.ndarray:
+        """Calibrated probability of dialogue from a feature matrix and each post's stratum."""
+        self._check_fitted()
+        scores = np.asarray(features @ self.coef_.T).reshape(features.shape[0], -1) + self.intercept_
+        rows = np.arange(features.shape[0])
+        a, b = self.calibration_[strata, 0], self.calibration_[strata, 1]
+        return 1.0 / (1.0 + np.exp(a * scores[rows, strata] + b))
 
     def predict_kind(self, features: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
         """The most likely kind consistent with each label (``reply``/``invite`` for dialogue …)."""
-        if self.kind_model_ is None:
+        if not len(self.kind_classes_):
             return np.where(labels == "dialogue", "dialogue", "broadcast").astype(object)
-        weights, intercepts = self._kind_weights()
-        scores = features @ weights + intercepts
-        classes = self.kind_model_.classes_
+        scores = np.asarray(features @ self.kind_coef_) + self.kind_intercept_
+        classes = self.kind_classes_
         allowed = {label: np.isin(classes, KINDS[label]) for label in LABELS}
         mask = np.where((labels == "dialogue")[:, None], allowed["dialogue"], allowed["broadcast"])
         scores = np.where(mask, scores, -np.inf)
         return classes[np.argmax(scores, axis=1)]
 
-    def explain(self, features: sp.csr_matrix, labels: np.ndarray, *, top: int = 3) -> list[tuple[str, ...]]:
+    def explain(self, features: sp.csr_matrix, labels: np.ndarray, strata: np.ndarray | None = None, *,
+                top: int = 3) -> list[tuple[str, ...]]:
         """The named features (or n-gram blocks) that pushed each post towards its label most.
 
         Returns, per post, up to ``top`` names, strongest first; only those that pushed towards the
         predicted label.
         """
-        check_is_fitted(self, "coef_")
-        named = features[:, :_N_NAMED].toarray() * self.coef_[:_N_NAMED]
-        contributions = np.hstack([named, features @ self._ngram_block_weights()])
+        self._check_fitted()
+        strata = np.zeros(features.shape[0], dtype=np.int64) if strata is None else strata
+        named = features[:, :_N_NAMED].toarray() * self.coef_[strata, :_N_NAMED]
+        blocks = np.asarray(features @ self._ngram_block_weights())
+        rows = np.arange(features.shape[0])
+        contributions = np.hstack([named, blocks[rows, 2 * strata][:, None], blocks[rows, 2 * strata + 1][:, None]])
         sign = np.where(labels == self.classes_[1], 1.0, -1.0)[:, None]
         pushed = contributions * sign
-        order = np.argsort(-pushed, axis=1)[:, :top]
+        order = np.argsort(-pushed, axis=1, kind="stable")[:, :top]
         strong = np.take_along_axis(pushed, order, axis=1) > 1e-3
         # Few distinct cue combinations occur: name each once, then look the rows up.
         codes = np.where(strong, order + 1, 0) @ (len(_CUE_NAMES) + 1) ** np.arange(order.shape[1])
@@ -216,34 +398,77 @@ class DialogueClassifier(ClassifierMixin, BaseEstimator):
                           strong[_first_index(inverse, len(unique))].tolist())]
         return [named_rows[i] for i in inverse.ravel().tolist()]
 
-    # -- derived weights, computed once per loaded model ------------------------------------------
     def _ngram_block_weights(self) -> np.ndarray:
-        """``(n_columns, 2)``: the word n-gram weights in one column, the character ones in the other,
-        zero elsewhere; ``features @ it`` sums each block's contribution."""
+        """``(n_columns, 2 * n_strata)``: per stratum, the word n-gram weights in one column and the
+        character ones in the next, zero elsewhere; ``features @ it`` sums each block's contribution."""
         cached = self.__dict__.get("_explain_cache")
         if cached is None:
             n = self.featurizer_.n_features
-            cached = np.zeros((len(self.coef_), 2))
-            cached[_N_NAMED:_N_NAMED + n, 0] = self.coef_[_N_NAMED:_N_NAMED + n]
-            cached[_N_NAMED + n:, 1] = self.coef_[_N_NAMED + n:]
+            cached = np.zeros((self.coef_.shape[1], 2 * len(self.coef_)))
+            for s, coef in enumerate(self.coef_):
+                cached[_N_NAMED:_N_NAMED + n, 2 * s] = coef[_N_NAMED:_N_NAMED + n]
+                cached[_N_NAMED + n:, 2 * s + 1] = coef[_N_NAMED + n:]
             self.__dict__["_explain_cache"] = cached
         return cached
 
-    def _kind_weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """The one-vs-rest kind models as one weight matrix and an intercept row."""
-        cached = self.__dict__.get("_kind_cache")
-        if cached is None:
-            estimators = self.kind_model_.estimators_
-            weights = np.column_stack([e.coef_.ravel() for e in estimators])
-            cached = (weights, np.array([e.intercept_[0] for e in estimators]))
-            self.__dict__["_kind_cache"] = cached
-        return cached
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise DialogclsError("E307", "this DialogueClassifier is not fitted yet; call fit(posts, labels) "
+                                         "or load a model with dialogcls.load()")
 
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_explain_cache", None)
-        state.pop("_kind_cache", None)
-        return state
+    # -- state: what a model file holds ------------------------------------------------------------
+    _ARRAYS = ("coef_", "intercept_", "calibration_", "kind_coef_", "kind_intercept_")
+
+    def get_arrays(self) -> dict[str, np.ndarray]:
+        """The learned numbers, as plain float arrays (what ``weights.npz`` stores)."""
+        self._check_fitted()
+        return {name.rstrip("_"): np.asarray(getattr(self, name), dtype=np.float64) for name in self._ARRAYS}
+
+    def get_config(self) -> dict[str, Any]:
+        """Everything else a fitted model is, as JSON-ready values: parameters, featurizer and labels."""
+        self._check_fitted()
+        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        return {"params": params, "classes": [str(c) for c in self.classes_],
+                "kind_classes": [str(k) for k in self.kind_classes_],
+                "featurizer": self.featurizer_.get_config()}
+
+    @classmethod
+    def from_state(cls, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> "DialogueClassifier":
+        """A fitted model from :meth:`get_config` and :meth:`get_arrays` output, checked for shape.
+
+        Raises
+        ------
+        DialogclsError
+            E208 when a parameter, an array or a shape does not fit.
+        """
+        try:
+            params = dict(config["params"])
+            params["char_ngrams"] = tuple(params["char_ngrams"])
+            model = cls(**params)
+            model.featurizer_ = Featurizer.from_config(config["featurizer"])
+            model.classes_ = np.array(config["classes"], dtype=object)
+            model.kind_classes_ = np.array(config["kind_classes"], dtype=object)
+        except (KeyError, TypeError, ValueError) as error:
+            raise DialogclsError("E208", f"the model's configuration is not usable ({error!r}); retrain it") from None
+        if list(model.classes_) != list(LABELS):
+            raise DialogclsError("E208", f"the model's labels are {list(model.classes_)}; expected {list(LABELS)}")
+        n_columns = model.featurizer_.n_columns
+        n_strata = len(STRATA) if model.stratified else 1
+        n_kinds = len(model.kind_classes_)
+        expected = {"coef": (n_strata, n_columns), "intercept": (n_strata,), "calibration": (n_strata, 2),
+                    "kind_coef": (n_columns, n_kinds), "kind_intercept": (n_kinds,)}
+        if set(arrays) != set(expected):
+            raise DialogclsError("E208", f"the model's arrays are {sorted(arrays)}; expected {sorted(expected)}")
+        for name, shape in expected.items():
+            array = arrays[name]
+            if array.dtype != np.float64 or array.shape != shape or not np.all(np.isfinite(array)):
+                raise DialogclsError("E208", f"array {name!r} is {array.dtype} {array.shape}; expected finite "
+                                             f"float64 {shape}: the model file is damaged")
+            setattr(model, f"{name}_", array)
+        if n_kinds and not set(model.kind_classes_) <= {k for kinds in KINDS.values() for k in kinds}:
+            raise DialogclsError("E208", f"unknown kinds {list(model.kind_classes_)} in the model")
+        model.n_features_in_ = n_columns
+        return model
 
 
 _CUE_NAMES = FEATURE_NAMES + list(NGRAM_BLOCKS)
@@ -268,4 +493,4 @@ def check_labels(y: Iterable[str], kinds: Iterable[str] | None = None) -> None:
                                              f"allowed: {list(KINDS[label])}")
 
 
-__all__ = ["DialogueClassifier", "as_batch", "check_labels"]
+__all__ = ["DialogueClassifier", "DEFAULT_BATCH_SIZE", "as_batch", "check_labels"]

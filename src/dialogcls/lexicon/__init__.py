@@ -44,6 +44,7 @@ CUE_NAMES: Mapping[str, str] = MappingProxyType({
     "sympathy": "reacts to a person's situation (sorry to hear, glad, schade)",
     "redirect": "redirects to a channel or colleague",
     "positive_reaction": "reacts to praise (glad you like, freut uns)",
+    "reporting_verb": "a verb that reports about someone (zeigt, berichtet, explains, wins)",
 })
 
 

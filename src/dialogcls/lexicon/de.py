@@ -39,6 +39,14 @@ CUES: dict[str, tuple[str, ...]] = {
         "in die kommentare", "in den kommentaren", "kommentiert", "eure meinung", "ihre meinung",
         "eure ideen", "eure erfahrungen", "ihre erfahrungen", "eure fragen", "ihre fragen",
         "teilt eure", "stellt eure", "lasst es uns wissen", "wir sind gespannt", "sind gespannt",
+        "schreibt uns", "schreiben sie uns", "erzählt mal", "zeigt uns", "zeigen sie uns", "welches würdet",
+        "was würdet ihr", "wie würdet ihr", "ratet mal", "eure tipps", "eure antworten", "eure geschichten",
+        "verratet", "und ihr",
+    ),
+    "reporting_verb": (
+        "ist", "war", "hat", "zeigt", "erklärt", "berichtet", "präsentiert", "gewinnt", "gewann", "forscht",
+        "erleichtert", "kandidiert", "stellt", "lädt", "startet", "spricht", "sprach", "schreibt", "geht",
+        "wird", "erhält", "erhielt", "besucht", "unterstützt", "leitet", "entwickelt", "eröffnet", "und",
     ),
     "opinion_ask": (
         "lieblings", "lieblingsprodukt", "favorit", "favoriten", "meint", "meinung", "findet ihr",

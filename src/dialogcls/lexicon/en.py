@@ -29,6 +29,15 @@ CUES: dict[str, tuple[str, ...]] = {
         "let us know", "tell us", "share your", "in the comments", "comment below", "reply with",
         "drop your", "what do you think", "we want to hear", "we'd love to hear", "love to hear",
         "hear from you", "your thoughts", "your questions", "ask us", "ask me", "sound off",
+        "what's yours", "whats yours", "what about you", "show us", "which would you", "what would you",
+        "where would you", "how would you", "settle this", "any guesses", "your guesses", "your answers",
+        "reply below", "your tips", "your stories",
+    ),
+    "reporting_verb": (
+        "is", "was", "has", "shows", "explains", "explained", "presents", "presented", "wins", "won",
+        "joins", "joined", "talks", "shares", "announces", "announced", "launches", "hosts", "hosted",
+        "discusses", "reports", "reported", "receives", "received", "visits", "visited", "gives", "takes",
+        "leads", "speaks", "spoke", "writes", "published", "publishes", "will", "and",
     ),
     "opinion_ask": (
         "favorite", "favourite", "thoughts", "opinion", "do you", "would you", "have you", "are you",

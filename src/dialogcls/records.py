@@ -75,6 +75,27 @@ class Prediction:
     id: str | None = None
 
 
+@dataclass
+class BatchResult:
+    """Columnar results of :func:`classify_batch`, aligned with the input."""
+
+    label: "numpy.ndarray"
+    p_dialogue: "numpy.ndarray"
+    lang: "numpy.ndarray"
+    kind: "numpy.ndarray"
+    cues: list[tuple[str, ...]]
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+    def predictions(self, ids: Sequence[str | None] | None = None) -> list[Prediction]:
+        """One :class:`Prediction` per post."""
+        ids = ids if ids is not None else [None] * len(self)
+        return [Prediction(str(label), float(p), str(lang), str(kind), cues, post_id)
+                for label, p, lang, kind, cues, post_id
+                in zip(self.label, self.p_dialogue, self.lang, self.kind, self.cues, ids)]
+
+
 def parse_bool(value: Any) -> bool | None:
     """Read a reply flag from files and frames: ``True``, ``"true"``, ``1`` … ; empty means unknown.
 
@@ -209,23 +230,6 @@ class PostBatch:
         present = {k: v for k, v in metadata.items() if any(x is not None for x in v)}
         return cls.from_columns(texts, **present)
 
-    def reply_shaped(self) -> "numpy.ndarray":
-        """Per post, whether it is marked as a reply to another account or opens with an @handle
-        (a leading '.@' is a public mention, not address).
-
-        Example
-        -------
-        >>> PostBatch.from_columns(["@a Danke!", "Neu!", ".@b Neu!"]).reply_shaped().tolist()
-        [True, False, False]
-        """
-        import numpy as np
-
-        return np.array([
-            (is_reply is True and not (reply_to and author and reply_to.lower() == author.lower()))
-            or text.lstrip().startswith("@")
-            for text, is_reply, reply_to, author in zip(self.text, self.is_reply, self.reply_to, self.author)],
-            dtype=bool)
-
     def without_metadata(self) -> "PostBatch":
         """The same texts with every metadata field removed (for text-only evaluation)."""
         return PostBatch(list(self.text), id=list(self.id))
@@ -245,4 +249,4 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-__all__ = ["Post", "Prediction", "PostBatch", "LABELS", "KINDS", "METADATA_FIELDS", "parse_bool"]
+__all__ = ["Post", "Prediction", "PostBatch", "BatchResult", "LABELS", "KINDS", "METADATA_FIELDS", "parse_bool"]
