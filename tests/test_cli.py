@@ -325,7 +325,7 @@ def test_interrupt_midway_leaves_existing_output_unchanged(tmp_path, capsys, mon
 def test_train_writes_a_complete_artifact(trained, capsys):
     code, out = trained
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "estimator.joblib", "meta.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "meta.json", "weights.npz"]
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["training_data"]["rows"] == len(TRAIN)
     assert meta["training_data"]["labels"] == {"broadcast": 12, "dialogue": 12}
@@ -413,7 +413,7 @@ def test_round_trip_train_evaluate_classify(trained, train_file, tmp_path, capsy
     assert out["label"].tolist() == expected.label.tolist()
     assert main(["info", "--model", str(model_dir)]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["model"]["estimator_sha256"] == artifact.file_sha256(model_dir / "estimator.joblib")
+    assert info["model"]["weights_sha256"] == artifact.file_sha256(model_dir / "weights.npz")
 
 
 def test_info_prints_versions(capsys, default_model):

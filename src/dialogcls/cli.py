@@ -42,6 +42,7 @@ EPILOGS = {
   python -m dialogcls train labelled.csv -o my-model --text-column message --label-column code""",
     "evaluate": """examples:
   python -m dialogcls evaluate data/test.jsonl
+  python -m dialogcls evaluate ../shared/data/real-dev.jsonl --by author
   python -m dialogcls evaluate ../shared/data/real-dev.jsonl --model my-model --json""",
     "info": """examples:
   python -m dialogcls info
@@ -98,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_columns(evaluate)
     evaluate.add_argument("--label-column", default="label", help="label column")
     evaluate.add_argument("--text-only", action="store_true", help="drop all metadata before scoring")
+    evaluate.add_argument("--by", action="append", choices=["author", "platform", "lang"], default=[],
+                          help="also report per value of this field, with the override table and each "
+                               "group's dialogue share error (repeatable; e.g. --by author)")
+    evaluate.add_argument("--min-group-posts", type=int, default=15,
+                          help="groups with fewer posts are left out of the share errors (default 15)")
     _add_model(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print JSON for machines")
 
@@ -181,9 +187,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     posts, labels, _ = read_labelled(args.data, text_column=args.text_column, label_column=args.label_column,
                                      kind_column=None, columns=_columns(args), fmt=args.format)
+    groups = {name: getattr(posts, name) for name in args.by}
     if args.text_only:
         posts = posts.without_metadata()
-    evaluation = evaluate(posts, labels, model=load(args.model))
+    evaluation = evaluate(posts, labels, model=load(args.model), groups=groups,
+                          min_group_posts=args.min_group_posts)
     print(json.dumps(evaluation, indent=2) if args.json else format_scores(evaluation))
     return EXIT_OK
 
@@ -196,7 +204,8 @@ def run_info(args: argparse.Namespace) -> int:
     meta = dict(getattr(model, "meta_", {}))
     print(json.dumps({"versions": library_versions(),
                       "model_path": str(args.model or default_model_path()),
-                      "model": {k: v for k, v in meta.items() if k != "feature_names"},
+                      "model": {k: v for k, v in meta.items() if k not in ("feature_names", "config")},
+                      "params": meta.get("config", {}).get("params", {}),
                       "n_named_features": len(meta.get("feature_names", []))}, indent=2))
     return EXIT_OK
 

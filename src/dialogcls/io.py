@@ -27,7 +27,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from .errors import DialogclsError
-from .types import PostBatch
+from .records import PostBatch
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -464,8 +464,12 @@ _CORPUS_FIELDS = ("id", "text", "label", "kind", "lang", "platform", "is_reply",
                  "sector")
 
 
-def _default_corpus_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "data"
+def _default_corpus_dir() -> Path | None:
+    """The repository's ``data/`` folder when dialogcls runs from a checkout (or an editable
+    install of one), else None: the corpus is not part of the installed package."""
+    root = Path(__file__).resolve().parents[2]
+    data = root / "data"
+    return data if (root / "pyproject.toml").is_file() and data.is_dir() else None
 
 
 def load_corpus(split: str = "train", path: str | os.PathLike | None = None) -> Any:
@@ -478,8 +482,8 @@ def load_corpus(split: str = "train", path: str | os.PathLike | None = None) -> 
         ``split`` column naming each post's split.
     path : str or os.PathLike, optional
         The folder holding ``train.jsonl``, ``dev.jsonl`` and ``test.jsonl``. Defaults to the
-        repository's ``data/`` folder (``Path(__file__).resolve().parents[2] / "data"``), which exists
-        in a source checkout or an editable install, not in an installed wheel.
+        repository's ``data/`` folder when dialogcls runs from a checkout (or an editable install of
+        one). The corpus is not part of the installed package: with a wheel, pass ``path=``.
 
     Returns
     -------
@@ -520,10 +524,14 @@ def load_corpus(split: str = "train", path: str | os.PathLike | None = None) -> 
     if split not in _CORPUS_SPLITS + ("all",):
         raise InputError("E409", f"unknown split {split!r}; choose one of {list(_CORPUS_SPLITS) + ['all']}")
     folder = Path(path) if path is not None else _default_corpus_dir()
+    if folder is None:
+        raise InputError("E403", "the labelled corpus is not installed with dialogcls: it lives in the "
+                                 "repository's data/ folder (train.jsonl, dev.jsonl, test.jsonl). Get the "
+                                 "repository and pass path= to that folder, e.g. "
+                                 f"load_corpus({split!r}, path='dialogcls/data').")
     if not folder.is_dir():
-        hint = "" if path is not None else (" (the default data/ folder exists only in a source checkout; "
-                                            "pass path= to the folder that holds the split files)")
-        raise InputError("E403", f"{folder}: no such corpus folder{hint}")
+        raise InputError("E403", f"{folder}: no such corpus folder; pass path= to the folder that holds "
+                                 "train.jsonl, dev.jsonl and test.jsonl (the repository's data/ folder)")
     names = _CORPUS_SPLITS if split == "all" else (split,)
     frames = []
     for name in names:
