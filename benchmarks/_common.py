@@ -34,7 +34,6 @@ SINGLE_THREAD_ENV = {name: "1" for name in (
     "VECLIB_MAXIMUM_THREADS")}
 
 LABELS = ("broadcast", "dialogue")
-_LEADING_HANDLE = re.compile(r"\s*@\w")
 
 
 # -- environment ------------------------------------------------------------------------------------
@@ -69,7 +68,7 @@ def describe_model(model_dir: Path) -> str:
     training = meta.get("training_data") or {}
     trained_on = training.get("name") or "unknown data"
     return (f"`{display_path(model_dir)}` (trained on {trained_on}; created {meta.get('created', '?')}; "
-            f"estimator sha256 {str(meta.get('estimator_sha256', ''))[:12]})")
+            f"weights sha256 {str(meta.get('weights_sha256', ''))[:12]})")
 
 
 def display_path(path: str | os.PathLike) -> str:
@@ -125,44 +124,39 @@ def metadata_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
             "platform": [r.get("platform") for r in rows]}
 
 
-# -- the reply rule ---------------------------------------------------------------------------------
-def leading_handle(text: str) -> bool:
-    """Whether the text opens with an @handle (". @Partner" does not: codebook rule 4)."""
-    return _LEADING_HANDLE.match(text or "") is not None
+# -- the reply rule (dialogcls.rules, the codebook's structural rules, written once) ------------------
+def posts_of(rows: Sequence[Mapping[str, Any]], *, metadata: bool = True) -> Any:
+    """Rows as a ``dialogcls.PostBatch`` with the stream's metadata (never the gold ``lang``), or
+    with the text alone."""
+    from dialogcls.records import PostBatch
 
-
-def marked_reply(row: Mapping[str, Any]) -> bool:
-    """Marked as a reply, and (when both are known) not to the author's own account."""
-    if as_flag(row.get("is_reply")) is not True:
-        return False
-    reply_to, author = row.get("reply_to"), row.get("author")
-    if reply_to and author:
-        return str(reply_to).lstrip("@").lower() != str(author).lstrip("@").lower()
-    return True
+    texts = [r["text"] for r in rows]
+    return PostBatch.from_columns(texts, **metadata_columns(rows)) if metadata else PostBatch.from_columns(texts)
 
 
 def reply_rule(rows: Sequence[Mapping[str, Any]], *, metadata: bool = True) -> list[str]:
     """The baseline "a reply or a leading @handle is dialogue"; text-only: leading @handle only."""
-    return ["dialogue" if leading_handle(r["text"]) or (metadata and marked_reply(r)) else "broadcast"
-            for r in rows]
+    from dialogcls.rules import reply_rule as rule
+
+    return rule(posts_of(rows, metadata=metadata)).tolist()
 
 
-def reply_shaped(row: Mapping[str, Any]) -> bool:
-    """Marked as a reply (is_reply true) or opening with an @handle; else a top-level post."""
-    return as_flag(row.get("is_reply")) is True or leading_handle(row["text"])
+def reply_shaped(rows: Sequence[Mapping[str, Any]]) -> list[bool]:
+    """Per row, reply-shaped by its metadata and text (``dialogcls.rules.reply_shaped``)."""
+    from dialogcls.rules import reply_shaped as shaped
+
+    return shaped(posts_of(rows)).tolist()
 
 
 # -- the TF-IDF baseline ----------------------------------------------------------------------------
 def tfidf_pipeline(C: float = 8.0) -> Any:
-    """TF-IDF over word 1-2 grams and char_wb 2-5 grams, then a logistic regression (text only)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    """The strongest simple baseline: TF-IDF over word 1-2 grams, then a logistic regression (text only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
 
-    return make_pipeline(
-        make_union(TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
-                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True)),
-        LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear"))
+    return make_pipeline(TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
+                         LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear"))
 
 
 # -- reporting --------------------------------------------------------------------------------------

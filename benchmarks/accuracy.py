@@ -6,7 +6,7 @@ only aggregate numbers are ever written, never a text). Five systems:
 - dialogcls with the metadata a stream carries (is_reply, reply_to, author, platform), and text only;
 - the reply rule "a reply or a leading @handle is dialogue" (reply = is_reply true and, when both are
   known, reply_to != author), and its text-only form (leading @handle only);
-- TF-IDF over word 1-2 grams and char_wb 2-5 grams + logistic regression, fitted on the train split
+- TF-IDF over word 1-2 grams + logistic regression, fitted on the train split
   (C chosen on the dev split); it reads text only, so it is the same in both conditions.
 
 Reported: macro-F1, F1 per class, macro-F1 per language (de, en), recall per kind, the dialogue F1 on
@@ -175,7 +175,7 @@ def evaluate_set(name: str, rows: Sequence[Mapping[str, Any]], model: Any, basel
         "TF-IDF + LR (text only)": (["dialogue" if p >= 0.5 else "broadcast" for p in p_baseline],
                                     list(p_baseline)),
     }
-    shaped = [reply_shaped(r) for r in rows]
+    shaped = reply_shaped(rows)
     truth = [r["label"] for r in rows]
     result = SetResult(name, len(rows), truth.count("dialogue") / len(rows), sum(shaped) / len(rows),
                        {system: score(rows, labels, p, shaped) for system, (labels, p) in outputs.items()})
@@ -336,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                ("data", f"`{display_path(args.data)}`: train {len(train):,}, dev {len(dev):,}, test {len(test):,} posts"),
                ("real set", f"`{display_path(real_path)}`, {len(sets[1][1]):,} posts (aggregates only)"
                 if len(sets) > 1 else skipped_real),
-               ("TF-IDF + LR", f"word 1-2 + char_wb 2-5 grams, sublinear tf, balanced liblinear LR, C={C:g}"
+               ("TF-IDF + LR", f"word 1-2 grams, sublinear tf, balanced liblinear LR, C={C:g}"
                 + (f" (best dev macro-F1 {dev_f1:.3f} of C in {list(C_GRID)})" if dev_f1 is not None else ""))]
     markdown = render(results, argv, details, skipped_real, plot)
     print(markdown)

@@ -486,7 +486,7 @@ def stage_breakdown(contenders: Contenders, posts: Sequence[Mapping[str, Any]]) 
     import scipy.sparse as sp
     from dialogcls.api import DEFAULT_BATCH_SIZE
     from dialogcls.features import named_features
-    from dialogcls.types import PostBatch
+    from dialogcls.records import PostBatch
 
     model = contenders.model
     featurizer = model.featurizer_
