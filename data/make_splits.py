@@ -1,8 +1,11 @@
-"""Assemble the corpus from its written parts and cut the fixed train/dev/test splits.
+"""Add written corpus parts to the fixed train/dev/test splits.
 
-Run once when parts are added: ``python data/make_splits.py PARTS_DIR``. Writes ``data/train.jsonl``,
-``data/dev.jsonl`` and ``data/test.jsonl`` (70/10/20), stratified by language, label and kind, seeded,
-so the same parts always give the same splits. The test split is never used for training or tuning.
+Run when parts are added or changed: ``python data/make_splits.py data/parts``. The posts already in
+``data/train.jsonl``, ``data/dev.jsonl`` and ``data/test.jsonl`` keep their split (the first six
+parts, ``p1``-``p6``, live only there); the posts of each ``part-*.jsonl`` in the folder replace
+any earlier version of that part and are cut 70/10/20, stratified by language, label and kind,
+seeded, so the same parts always give the same splits. The test split is never used for training
+or tuning.
 """
 from __future__ import annotations
 
@@ -16,23 +19,23 @@ FIELDS = ["id", "text", "label", "kind", "lang", "platform", "is_reply", "reply_
 SHARES = (("train", 0.7), ("dev", 0.1), ("test", 0.2))
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("parts", type=Path, help="folder with part-*.jsonl files")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent)
-    parser.add_argument("--seed", type=int, default=20261127)
-    args = parser.parse_args(argv)
-    posts = []
-    for path in sorted(args.parts.glob("part-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                posts.append({field: row.get(field) for field in FIELDS})
+def part_of(post_id: str) -> str:
+    """The part a post belongs to: the prefix of its id (``p7`` of ``p7-0012``)."""
+    return post_id.split("-", 1)[0]
+
+
+def read(path: Path) -> list[dict]:
+    return [{field: row.get(field) for field in FIELDS}
+            for row in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))]
+
+
+def cut(posts: list[dict], seed: int) -> dict[str, list[dict]]:
+    """Stratified 70/10/20 split of ``posts`` by (language, label, kind)."""
     strata = defaultdict(list)
     for post in posts:
         strata[(post["lang"], post["label"], post["kind"])].append(post)
-    rng = random.Random(args.seed)
-    splits = {name: [] for name, _ in SHARES}
+    rng = random.Random(seed)
+    splits: dict[str, list[dict]] = {name: [] for name, _ in SHARES}
     for key in sorted(strata):
         group = sorted(strata[key], key=lambda p: p["id"])
         rng.shuffle(group)
@@ -41,8 +44,23 @@ def main(argv: list[str] | None = None) -> None:
         splits["test"] += group[:n_test]
         splits["dev"] += group[n_test:n_test + n_dev]
         splits["train"] += group[n_test + n_dev:]
+    return splits
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("parts", type=Path, help="folder with part-*.jsonl files")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent)
+    parser.add_argument("--seed", type=int, default=20261201)
+    args = parser.parse_args(argv)
+    new = [post for path in sorted(args.parts.glob("part-*.jsonl")) for post in read(path)]
+    new_parts = {part_of(post["id"]) for post in new}
+    splits = {name: [post for post in read(args.out / f"{name}.jsonl") if part_of(post["id"]) not in new_parts]
+              if (args.out / f"{name}.jsonl").is_file() else [] for name, _ in SHARES}
+    for name, rows in cut(new, args.seed).items():
+        splits[name] += rows
     for name, rows in splits.items():
-        rows.sort(key=lambda p: p["id"])
+        rows.sort(key=lambda p: (int(part_of(p["id"])[1:]), p["id"]))
         with open(args.out / f"{name}.jsonl", "w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
