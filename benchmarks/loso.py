@@ -56,12 +56,23 @@ def source_of(row: Mapping[str, Any]) -> str:
     return match.group(0) if match else "?"
 
 
+_TRAINED: dict[str, Any] = {}
+
+
 def train_model(corpus: Sequence[Mapping[str, Any]], params: Mapping[str, Any], shares: Mapping[str, float] | None) -> Any:
+    """A model fitted on ``corpus``; designs that differ only in their thresholds share one fit."""
+    import copy
+
     from dialogcls.model import DialogueClassifier
 
-    posts = posts_of(corpus)
-    model = DialogueClassifier(**{**params, "cell_dialogue_shares": shares})
-    return model.fit(posts, [r["label"] for r in corpus], kinds=[r["kind"] for r in corpus])
+    thresholds = {k: params[k] for k in ("top_level_threshold", "reply_shaped_threshold") if k in params}
+    fitted = {k: v for k, v in params.items() if k not in thresholds}
+    key = json.dumps([fitted, shares, len(corpus)], sort_keys=True)
+    if key not in _TRAINED:
+        model = DialogueClassifier(**{**fitted, "cell_dialogue_shares": shares})
+        _TRAINED[key] = model.fit(posts_of(corpus), [r["label"] for r in corpus], kinds=[r["kind"] for r in corpus])
+    model = copy.copy(_TRAINED[key])
+    return model.set_params(**thresholds)
 
 
 def derived_shares(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
@@ -214,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--real", default=str(DEFAULT_REAL), help="real labelled posts (JSON Lines)")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="corpus folder (train.jsonl, dev.jsonl)")
+    parser.add_argument("--with-dev", action="store_true", help="train on train + dev (default: train only)")
     parser.add_argument("--designs", default=",".join(DEFAULT_DESIGNS), help=f"comma-separated, of {list(DESIGNS)}")
     parser.add_argument("--group", choices=["source", "author"], default="source", help="what is held out")
     parser.add_argument("--n-features", type=int, default=None, help="hashed buckets per n-gram block")
@@ -230,10 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"no real set at {real_path}; nothing to do")
         return 0
     real = read_jsonl(real_path)
-    corpus = read_jsonl(split_path(args.data, "train"))
-    dev_path = Path(args.data) / "dev.jsonl"
-    if dev_path.is_file():
-        corpus += read_jsonl(dev_path)
+    corpus = read_jsonl(split_path(args.data, "train"))  # as the shipped model: train split only
+    if args.with_dev:
+        corpus += read_jsonl(split_path(args.data, "dev"))
     groups = [source_of(r) if args.group == "source" else str(r.get("author")) for r in real]
     base = {name: json.loads(value) for name, value in (p.split("=", 1) for p in args.param)}
     if args.n_features:
@@ -276,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rule_macro_f1": None, "rule_shares": None}}
     details = [("real set", f"`{display_path(real_path)}`, {len(real):,} posts, {len(set(groups))} {args.group}s "
                             f"(aggregates only)"),
-               ("training data", f"`{display_path(args.data)}` train + dev, {len(corpus):,} posts"),
+               ("training data", f"`{display_path(args.data)}` train{' + dev' if args.with_dev else ''}, {len(corpus):,} posts"),
                ("base parameters", json.dumps(base) if base else "the classifier's defaults")]
     markdown = render(results, argv, details, args.group)
     print(markdown)

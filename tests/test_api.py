@@ -9,9 +9,11 @@ import pytest
 import dialogcls
 from dialogcls.errors import DialogclsError
 from dialogcls.features import FEATURE_NAMES, NGRAM_BLOCKS
+from dialogcls.model import DialogueClassifier
 from dialogcls.records import KINDS, LABELS, Post, PostBatch, Prediction
 
 KNOWN_CUES = set(FEATURE_NAMES) | set(NGRAM_BLOCKS)
+_DEFAULTS = DialogueClassifier().get_params()
 
 
 def assert_valid(prediction: Prediction) -> None:
@@ -19,8 +21,10 @@ def assert_valid(prediction: Prediction) -> None:
     assert prediction.label in LABELS
     assert isinstance(prediction.p_dialogue, float)
     assert 0.0 <= prediction.p_dialogue <= 1.0 and math.isfinite(prediction.p_dialogue)
-    # the label is the thresholded probability
-    assert (prediction.label == "dialogue") == (prediction.p_dialogue >= 0.5)
+    # the label is the probability thresholded at one of the two strata's thresholds
+    low, high = sorted((_DEFAULTS["reply_shaped_threshold"], _DEFAULTS["top_level_threshold"]))
+    assert not (prediction.p_dialogue >= high and prediction.label == "broadcast")
+    assert not (prediction.p_dialogue < low and prediction.label == "dialogue")
     assert prediction.lang in ("de", "en", "mixed")
     assert prediction.kind in KINDS[prediction.label]
     assert isinstance(prediction.cues, tuple)
