@@ -89,20 +89,18 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of dialogcls and the libraries a model depends on."""
-    import numpy
-    import sklearn
+    """Versions of dialogcls and the libraries a model depends on, read from the installed
+    packages' metadata (nothing is imported: loading a model must not pull in scikit-learn)."""
+    from importlib.metadata import PackageNotFoundError, version
 
     from . import __version__
 
-    versions = {"dialogcls": __version__, "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
-    try:
-        from importlib.metadata import version
-
-        versions["spacy"] = version("spacy")
-        versions["spacy-lookups-data"] = version("spacy-lookups-data")
-    except Exception:  # pragma: no cover - spaCy is a dependency; metadata may still be absent
-        pass
+    versions = {"dialogcls": __version__}
+    for name in ("scikit-learn", "numpy", "spacy", "spacy-lookups-data"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            pass
     return versions
 
 

@@ -280,9 +280,10 @@ class DialogueClassifier:
         for start in range(0, len(posts), batch_size):
             chunk = posts if len(posts) <= batch_size else posts.take(range(start, min(start + batch_size, len(posts))))
             tokens, features = self.featurizer_.featurize(chunk)
-            strata = self.strata(chunk)
+            shaped = reply_shaped(chunk)
+            strata = shaped.astype(np.int64) if len(self.coef_) > 1 else np.zeros(len(chunk), dtype=np.int64)
             p_dialogue = self.p_dialogue(features, strata)
-            label = self.labels(p_dialogue, reply_shaped(chunk))
+            label = self.labels(p_dialogue, shaped)
             parts.append(BatchResult(label, p_dialogue, tokens.lang, self.predict_kind(features, label),
                                      self.explain(features, label, strata, top=top_cues)))
         if not parts:
