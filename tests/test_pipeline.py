@@ -71,3 +71,12 @@ def test_eight_threads_give_exactly_the_serial_results_while_the_type_table_rese
     # and the model still scores serially as before
     again = small_table_model.batch(PostBatch.from_columns(jobs[0]))
     np.testing.assert_array_equal(again.p_dialogue, serial[0].p_dialogue)
+
+
+def test_to_disk_and_from_disk_round_trip(small_table_model, tmp_path):
+    folder = small_table_model.to_disk(tmp_path / "model")
+    loaded = DialogueClassifier.from_disk(folder)
+    texts = _posts(3, 12)
+    np.testing.assert_array_equal(loaded.batch(PostBatch.from_columns(texts)).p_dialogue,
+                                  small_table_model.batch(PostBatch.from_columns(texts)).p_dialogue)
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "meta.json", "weights.npz"]

@@ -21,11 +21,9 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from .errors import DialogclsError
+from .model import DEFAULT_BATCH_SIZE
 from .records import BatchResult, Post, PostBatch, Prediction
-from .rules import reply_shaped
 
-#: Posts featurised at once inside :func:`classify_batch`; bounds memory on large inputs.
-DEFAULT_BATCH_SIZE = 8192
 _DEFAULT_LOCK = threading.Lock()
 _DEFAULT_MODEL: Any = None
 

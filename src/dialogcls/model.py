@@ -417,6 +417,20 @@ class DialogueClassifier:
             raise DialogclsError("E307", "this DialogueClassifier is not fitted yet; call fit(posts, labels) "
                                          "or load a model with dialogcls.load()")
 
+    def to_disk(self, directory: Any, **card: Any) -> Any:
+        """Write this model as an artifact folder (see :func:`dialogcls.artifact.save`)."""
+        from .artifact import save
+
+        return save(self, directory, **card)
+
+    @classmethod
+    def from_disk(cls, directory: Any) -> "DialogueClassifier":
+        """Read a model folder after auditing it; nothing stored in it is executed (see
+        :func:`dialogcls.artifact.load`)."""
+        from .artifact import load
+
+        return load(directory)
+
     # -- state: what a model file holds ------------------------------------------------------------
     _ARRAYS = ("coef_", "intercept_", "calibration_", "kind_coef_", "kind_intercept_")
 
