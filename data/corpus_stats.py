@@ -24,10 +24,14 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def shaped(row: dict) -> bool:
-    """Reply-shaped as in dialogcls.rules: marked as a reply to another account, or a leading @handle."""
-    own = row.get("reply_to") and row.get("author") and str(row["reply_to"]).lower() == str(row["author"]).lower()
-    return (row.get("is_reply") is True and not own) or row["text"].lstrip().startswith("@")
+def shaped(rows: list[dict]) -> list[bool]:
+    """Per row, reply-shaped by the codebook's structural rule (:func:`dialogcls.rules.reply_shaped`)."""
+    from dialogcls.records import PostBatch
+    from dialogcls.rules import reply_shaped
+
+    fields = ("is_reply", "reply_to", "author")
+    return reply_shaped(PostBatch.from_columns([r["text"] for r in rows],
+                                               **{f: [r.get(f) for r in rows] for f in fields})).tolist()
 
 
 def table(title: str, splits: dict[str, list[dict]], key, values) -> list[str]:
@@ -49,12 +53,13 @@ def cue_shares(rows: list[dict]) -> dict[str, float | None]:
     def share(selected: list[dict]) -> float | None:
         return sum(r["label"] == "dialogue" for r in selected) / len(selected) if selected else None
 
-    top_q = [r for r in rows if not shaped(r) and "?" in r["text"]]
-    reply_link = [r for r in rows if shaped(r) and _LINK.search(r["text"])]
-    return {"dialogue share of top-level posts with a question mark": share(top_q),
-            "dialogue share of reply-shaped posts with a link": share(reply_link),
-            "dialogue share of top-level posts": share([r for r in rows if not shaped(r)]),
-            "dialogue share of reply-shaped posts": share([r for r in rows if shaped(r)]),
+    flags = shaped(rows)
+    top = [r for r, s in zip(rows, flags) if not s]
+    replies = [r for r, s in zip(rows, flags) if s]
+    return {"dialogue share of top-level posts with a question mark": share([r for r in top if "?" in r["text"]]),
+            "dialogue share of reply-shaped posts with a link": share([r for r in replies if _LINK.search(r["text"])]),
+            "dialogue share of top-level posts": share(top),
+            "dialogue share of reply-shaped posts": share(replies),
             "share of posts with a t.co link": sum("t.co/" in r["text"] for r in rows) / len(rows)}
 
 

@@ -34,6 +34,7 @@ from .lexicon import CUE_NAMES
 from .prep import (HANDLE, HASHTAG, SIGNATURE, URL, EMOJI, WORD, TokenBatch, TypeTable,
                    build_lemma_map, phrase_cues, per_post_sum, stable_hash, tokenize_batch)
 from .records import PostBatch
+from .rules import reply_shaped
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
 FEATURE_SCHEMA_VERSION = 4
@@ -401,8 +402,7 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
         key = f"platform_{(platform or '').lower()}"
         row[col[key] if key in col else col["platform_unknown"]] = 1.0
     cues = out[:, :_N_CUES]
-    replyish = np.maximum(out[:, col["is_reply"]] * (1 - out[:, col["self_thread"]]),
-                          out[:, col["leading_handle"]] * (1 - out[:, col["retweet"]]))
+    replyish = reply_shaped(posts).astype(float)
     promo = cues[:, _CUE["promo"]] + cues[:, _CUE["cta"]] + cues[:, _CUE["event"]]
     personal = sum(cues[:, _CUE[name]] for name in (
         "thanks", "apology", "second_person", "help_offer", "dm_request", "sympathy", "greeting",

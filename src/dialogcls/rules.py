@@ -23,6 +23,7 @@ Example
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import numpy as np
@@ -33,9 +34,13 @@ from .records import PostBatch
 STRATA = ("top-level", "reply-shaped")
 
 
+_LEADING_HANDLE = re.compile(r"\s*@\w")
+
+
 def leading_handle(texts: Sequence[str]) -> np.ndarray:
-    """Per text, whether it opens with an ``@handle`` (``.@handle`` does not count)."""
-    return np.fromiter((text.lstrip().startswith("@") for text in texts), dtype=bool, count=len(texts))
+    """Per text, whether it opens with an ``@handle`` (``.@handle`` and a bare ``@`` do not count)."""
+    match = _LEADING_HANDLE.match
+    return np.fromiter((match(text) is not None for text in texts), dtype=bool, count=len(texts))
 
 
 def self_thread(posts: PostBatch) -> np.ndarray:
