@@ -302,3 +302,11 @@ def test_batch_size_below_one_is_E108(tiny_model, batch_size):
     with pytest.raises(DialogclsError) as info:
         dialogcls.classify("x", model=tiny_model, batch_size=batch_size)
     assert info.value.code == "E108"
+
+
+def test_classify_frame_reads_pandas_missing_flags(tiny_model):
+    frame = pd.DataFrame({"text": ["@anna Danke dir!", "Neu im Shop"],
+                          "is_reply": pd.array([True, pd.NA], dtype="boolean")})
+    out = dialogcls.classify_frame(frame, model=tiny_model)
+    unknown = dialogcls.classify_frame(frame.assign(is_reply=[True, None]), model=tiny_model)
+    assert out["p_dialogue"].tolist() == unknown["p_dialogue"].tolist()

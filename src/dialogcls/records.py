@@ -104,10 +104,12 @@ def parse_bool(value: Any) -> bool | None:
     >>> parse_bool("TRUE"), parse_bool(0), parse_bool(None), parse_bool("")
     (True, False, None, None)
     """
-    if value is None or value == "":
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values
         return None
-    if isinstance(value, bool):
-        return value
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    if isinstance(value, str) and value == "":
+        return None
     if isinstance(value, (int, float)):
         if value != value:  # NaN
             return None

@@ -29,11 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import DialogclsError
+from .records import KINDS, parse_bool
+
 __all__ = ["AccountReport", "report", "wilson_interval"]
 
 LABELS = ("dialogue", "broadcast")
-DIALOGUE_KINDS = ("reply", "invite")
-BROADCAST_KINDS = ("promo", "news", "recruiting", "event", "notice", "share", "other")
+DIALOGUE_KINDS = KINDS["dialogue"]
+BROADCAST_KINDS = KINDS["broadcast"]
 
 #: Accounts at or above this dialogue share are said to talk with their audience.
 DIALOGUE_THRESHOLD = 0.5
@@ -45,8 +48,6 @@ MAX_TREND_ACCOUNTS = 8
 N_EXAMPLES = 3
 
 _PERIOD_NAMES = {"W": "week", "M": "month", "Q": "quarter", "Y": "year"}
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
 _MENTION = re.compile(r"(?<![\w@])@(\w+)")
 
 _COUNT_COLUMNS = ["posts", "dialogue", "broadcast"]
@@ -623,17 +624,15 @@ def _example_order(column: pd.Series) -> pd.Series:
 
 
 def _to_bool(values: pd.Series) -> pd.Series:
-    """1.0 for true, 0.0 for false, NaN for unknown (empty, missing, unparseable)."""
+    """1.0 for true, 0.0 for false, NaN for unknown or unreadable, by the one truth table of
+    :func:`dialogcls.records.parse_bool`."""
 
     def convert(value: Any) -> float:
-        if isinstance(value, (bool, np.bool_)):
-            return float(value)
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
+        try:
+            flag = parse_bool(value)
+        except DialogclsError:
             return np.nan
-        if isinstance(value, (int, float, np.integer, np.floating)):
-            return float(value != 0)
-        text = str(value).strip().lower()
-        return 1.0 if text in _TRUE else 0.0 if text in _FALSE else np.nan
+        return np.nan if flag is None else float(flag)
 
     return values.map(convert).astype(float)
 
