@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import platform
-import re
 import shlex
 import subprocess
 import sys

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -17,21 +16,21 @@ SPLITS = (("train", "train"), ("dev", "validation"), ("test", "test"))
 KINDS = (("dialogue", "reply"), ("dialogue", "invite"), ("broadcast", "promo"), ("broadcast", "news"),
          ("broadcast", "recruiting"), ("broadcast", "event"), ("broadcast", "notice"), ("broadcast", "share"),
          ("broadcast", "other"))
-_LINK = re.compile(r"https?://|www\.")
 
 
 def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def shaped(rows: list[dict]) -> list[bool]:
-    """Per row, reply-shaped by the codebook's structural rule (:func:`dialogcls.rules.reply_shaped`)."""
+def cells(rows: list[dict]) -> list[int]:
+    """Per row, its cell of :data:`dialogcls.rules.CELLS` (reply shape x question mark x link), by
+    the codebook's structural rules."""
     from dialogcls.records import PostBatch
-    from dialogcls.rules import reply_shaped
+    from dialogcls.rules import cells as cells_of
 
     fields = ("is_reply", "reply_to", "author")
-    return reply_shaped(PostBatch.from_columns([r["text"] for r in rows],
-                                               **{f: [r.get(f) for r in rows] for f in fields})).tolist()
+    return cells_of(PostBatch.from_columns([r["text"] for r in rows],
+                                           **{f: [r.get(f) for r in rows] for f in fields})).tolist()
 
 
 def table(title: str, splits: dict[str, list[dict]], key, values) -> list[str]:
@@ -53,11 +52,11 @@ def cue_shares(rows: list[dict]) -> dict[str, float | None]:
     def share(selected: list[dict]) -> float | None:
         return sum(r["label"] == "dialogue" for r in selected) / len(selected) if selected else None
 
-    flags = shaped(rows)
-    top = [r for r, s in zip(rows, flags) if not s]
-    replies = [r for r, s in zip(rows, flags) if s]
-    return {"dialogue share of top-level posts with a question mark": share([r for r in top if "?" in r["text"]]),
-            "dialogue share of reply-shaped posts with a link": share([r for r in replies if _LINK.search(r["text"])]),
+    which = cells(rows)  # bit 4: reply-shaped, bit 2: question mark, bit 1: link
+    top = [r for r, c in zip(rows, which) if not c & 4]
+    replies = [r for r, c in zip(rows, which) if c & 4]
+    return {"dialogue share of top-level posts with a question mark": share([r for r, c in zip(rows, which) if c & 6 == 2]),
+            "dialogue share of reply-shaped posts with a link": share([r for r, c in zip(rows, which) if c & 5 == 5]),
             "dialogue share of top-level posts": share(top),
             "dialogue share of reply-shaped posts": share(replies),
             "share of posts with a t.co link": sum("t.co/" in r["text"] for r in rows) / len(rows)}

@@ -281,7 +281,7 @@ class DialogueClassifier:
             chunk = posts if len(posts) <= batch_size else posts.take(range(start, min(start + batch_size, len(posts))))
             tokens, features = self.featurizer_.featurize(chunk)
             shaped = reply_shaped(chunk)
-            strata = shaped.astype(np.int64) if len(self.coef_) > 1 else np.zeros(len(chunk), dtype=np.int64)
+            strata = self._strata_of(shaped)
             p_dialogue = self.p_dialogue(features, strata)
             label = self.labels(p_dialogue, shaped)
             parts.append(BatchResult(label, p_dialogue, tokens.lang, self.predict_kind(features, label),
@@ -353,7 +353,11 @@ class DialogueClassifier:
 
     def strata(self, posts: PostBatch) -> np.ndarray:
         """Per post, which row of ``coef_`` scores it."""
-        return stratum(posts) if len(self.coef_) > 1 else np.zeros(len(posts), dtype=np.int64)
+        return self._strata_of(reply_shaped(posts))
+
+    def _strata_of(self, shaped: np.ndarray) -> np.ndarray:
+        """The row of ``coef_`` for posts whose reply shape is ``shaped`` (one row when not stratified)."""
+        return shaped.astype(np.int64) if len(self.coef_) > 1 else np.zeros(len(shaped), dtype=np.int64)
 
     def p_dialogue(self, features: sp.csr_matrix, strata: np.ndarray) -> np.ndarray:
         """Calibrated probability of dialogue from a feature matrix and each post's stratum."""
