@@ -29,7 +29,7 @@ from .io import read_labelled
 from .model import DialogueClassifier
 
 
-def cross_validate(posts: Any, labels: Sequence[str], kinds: Sequence[str] | None, *, cv: int = 5,
+def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5,
                    **params: Any) -> dict[str, Any]:
     """Out-of-fold macro-F1 and accuracy of a classifier with ``params``, next to the reply rule."""
     from sklearn.model_selection import StratifiedKFold
@@ -39,8 +39,8 @@ def cross_validate(posts: Any, labels: Sequence[str], kinds: Sequence[str] | Non
     for train_index, test_index in StratifiedKFold(n_splits=cv, shuffle=True, random_state=0).split(
             np.zeros(len(labels)), labels):
         model = DialogueClassifier(**{**params, "cv": min(params.get("cv", 5), 3)})
-        model.fit(posts.take(train_index), labels[train_index],
-                  kinds=None if kinds is None else [kinds[i] for i in train_index])
+        # The folds judge the label only: no kind model is fitted inside them.
+        model.fit(posts.take(train_index), labels[train_index])
         predicted[test_index] = model.predict(posts.take(test_index))
     model_scores, rule_scores = scores(labels, predicted), scores(labels, reply_rule(posts))
     return {"folds": cv, "macro_f1": model_scores["macro_f1"], "accuracy": model_scores["accuracy"],
@@ -89,7 +89,7 @@ def train_artifact(data: str | os.PathLike, output: str | os.PathLike, *, fmt: s
     posts, labels, kinds = read_labelled(data, text_column=text_column, label_column=label_column,
                                          kind_column=kind_column, columns=columns, fmt=fmt)
     params = {**params, "cv": cv}
-    cross = cross_validate(posts, labels, kinds, **params)
+    cross = cross_validate(posts, labels, **params)
     model = DialogueClassifier(**params).fit(posts, labels, kinds=kinds)
     held_out = {}
     for path in eval_sets:
