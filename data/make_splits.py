@@ -1,11 +1,11 @@
 """Add written corpus parts to the fixed train/dev/test splits.
 
-Run when parts are added or changed: ``python data/make_splits.py data/parts``. The posts already in
-``data/train.jsonl``, ``data/dev.jsonl`` and ``data/test.jsonl`` keep their split (the first six
-parts, ``p1``-``p6``, live only there); the posts of each ``part-*.jsonl`` in the folder replace
-any earlier version of that part and are cut 70/10/20, stratified by language, label and kind,
-seeded, so the same parts always give the same splits. The test split is never used for training
-or tuning.
+Run when parts are added or changed: ``python data/make_splits.py data/parts``. Every post already in
+``data/train.jsonl``, ``data/dev.jsonl`` or ``data/test.jsonl`` keeps its split (the first six
+parts, ``p1``-``p6``, live only there), so adding a part never moves a post that was scored before;
+a post of a ``part-*.jsonl`` replaces its earlier version, and posts with new ids are cut 70/10/20,
+stratified by language, label and kind, seeded. Posts dropped from a part leave the splits. The
+test split is never used for training or tuning.
 """
 from __future__ import annotations
 
@@ -53,11 +53,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args(argv)
-    new = [post for path in sorted(args.parts.glob("part-*.jsonl")) for post in read(path)]
-    new_parts = {part_of(post["id"]) for post in new}
-    splits = {name: [post for post in read(args.out / f"{name}.jsonl") if part_of(post["id"]) not in new_parts]
-              if (args.out / f"{name}.jsonl").is_file() else [] for name, _ in SHARES}
-    for name, rows in cut(new, args.seed).items():
+    written = [post for path in sorted(args.parts.glob("part-*.jsonl")) for post in read(path)]
+    by_id = {post["id"]: post for post in written}
+    parts = {part_of(post_id) for post_id in by_id}
+    splits: dict[str, list[dict]] = {}
+    for name, _ in SHARES:
+        old = read(args.out / f"{name}.jsonl") if (args.out / f"{name}.jsonl").is_file() else []
+        splits[name] = [by_id.pop(post["id"], post) for post in old
+                        if part_of(post["id"]) not in parts or post["id"] in by_id]
+    for name, rows in cut(list(by_id.values()), args.seed).items():
         splits[name] += rows
     for name, rows in splits.items():
         rows.sort(key=lambda p: (int(part_of(p["id"])[1:]), p["id"]))
