@@ -27,7 +27,8 @@ def assert_valid(prediction: Prediction) -> None:
     assert not (prediction.p_dialogue < low and prediction.label == "dialogue")
     assert prediction.lang in ("de", "en", "mixed")
     assert prediction.kind in KINDS[prediction.label]
-    assert isinstance(prediction.cues, tuple)
+    assert isinstance(prediction.cues, list)
+    assert all(" " not in cue for cue in prediction.cues)  # names can be joined and split
     assert all(isinstance(cue, str) and cue in KNOWN_CUES for cue in prediction.cues)
     assert len(prediction.cues) == len(set(prediction.cues)) <= 3
 
@@ -161,7 +162,7 @@ def test_batch_equals_single(which, tiny_model, default_model, varied_batch):
     singles = []
     for record in VARIED_POSTS:
         single = dialogcls.classify(record, model=model)
-        singles.append((single.label, single.p_dialogue, single.lang, single.kind, single.cues))
+        singles.append((single.label, single.p_dialogue, single.lang, single.kind, tuple(single.cues)))
     assert batched == singles  # exact equality, p_dialogue included
     assert len({row[0] for row in batched}) == 2  # the set is varied enough to get both labels
     for batch_size in (1, 7, 1000):
@@ -169,7 +170,7 @@ def test_batch_equals_single(which, tiny_model, default_model, varied_batch):
                                          batch_size=batch_size)
         assert _as_tuples(again) == batched, f"batch_size={batch_size}"
     listed = dialogcls.classify(VARIED_POSTS, model=model, batch_size=4)
-    assert [(p.label, p.p_dialogue, p.lang, p.kind, p.cues) for p in listed] == singles
+    assert [(p.label, p.p_dialogue, p.lang, p.kind, tuple(p.cues)) for p in listed] == singles
 
 
 def test_batch_scalar_metadata_is_broadcast(tiny_model):
@@ -202,7 +203,7 @@ def test_classify_frame_adds_columns_and_keeps_others(tiny_model):
     expected = dialogcls.classify_batch(frame["text"].tolist(), is_reply=[True, False, None], model=tiny_model)
     assert out["label"].tolist() == expected.label.tolist()
     assert out["p_dialogue"].tolist() == expected.p_dialogue.tolist()
-    assert out["cues"].tolist() == [" ".join(c) for c in expected.cues]
+    assert out["cues"].tolist() == expected.cues
 
 
 def test_classify_frame_uses_metadata_columns_by_name(tiny_model):
@@ -288,9 +289,15 @@ def test_metadata_length_mismatch_is_E102(tiny_model):
     assert info.value.code == "E102"
 
 
-def test_bad_reply_flag_is_E101(tiny_model):
+def test_bad_reply_flag_is_unknown_with_a_warning_naming_the_post(tiny_model):
+    from dialogcls.errors import DialogclsWarning
+
+    with pytest.warns(DialogclsWarning, match=r"E110.*post 1 \(id 'b'\): 'maybe'"):
+        result = dialogcls.classify_batch(["x", "y"], is_reply=[True, "maybe"], id=["a", "b"], model=tiny_model)
+    unknown = dialogcls.classify_batch(["x", "y"], is_reply=[True, None], id=["a", "b"], model=tiny_model)
+    assert result.p_dialogue.tolist() == unknown.p_dialogue.tolist()  # the call is not failed
     with pytest.raises(DialogclsError) as info:
-        dialogcls.classify({"text": "x", "is_reply": "maybe"}, model=tiny_model)
+        dialogcls.records.parse_bool("maybe")
     assert info.value.code == "E101"
 
 

@@ -136,7 +136,12 @@ def test_classify_formats(tmp_path, capsys, fmt, how, tiny_model, tiny_dir):
     assert [float(p) for p in out["p_dialogue"]] == pytest.approx(expected.p_dialogue.tolist(), abs=1e-6)
     assert out["lang"].tolist() == expected.lang.tolist()
     assert out["kind"].tolist() == expected.kind.tolist()
-    assert out["cues"].tolist() == [" ".join(c) for c in expected.cues]
+    assert [cue_list(c) for c in out["cues"]] == expected.cues
+
+
+def cue_list(value) -> list:
+    """Cues as read back: a JSON array in CSV and TSV, a list in JSON Lines and Parquet."""
+    return json.loads(value) if isinstance(value, str) else list(value)
 
 
 def test_classify_column_mapping(tmp_path, tiny_model, tiny_dir):
@@ -210,9 +215,8 @@ def _bad_input(tmp_path: Path, kind: str) -> tuple[Path, int]:
         path = tmp_path / "bad.csv"
         path.write_bytes(b"text,author\nHallo zusammen,a\n\xff\xfe kaputt,b\nHello,c\n")
         return path, 3
-    if kind == "empty-text":
-        path = tmp_path / "bad.csv"
-        path.write_bytes(b'text,author\nHallo zusammen,a\n"",b\nHello,c\n')
+    if kind == "text-not-a-string":
+        path = write_jsonl(tmp_path / "bad.jsonl", [ROWS[0], ROWS[1], {"text": 42, "author": "x"}])
         return path, 3
     if kind == "too-long":
         path = write_jsonl(tmp_path / "bad.jsonl", [ROWS[0], ROWS[1], {"text": LONG, "author": "x"}])
@@ -220,7 +224,7 @@ def _bad_input(tmp_path: Path, kind: str) -> tuple[Path, int]:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["malformed-json", "invalid-utf8", "empty-text", "too-long"])
+@pytest.mark.parametrize("kind", ["malformed-json", "invalid-utf8", "text-not-a-string", "too-long"])
 def test_bad_row_exits_3_naming_file_and_line(tmp_path, capsys, tiny_dir, kind):
     source, line = _bad_input(tmp_path, kind)
     target = tmp_path / ("out" + source.suffix)
@@ -244,20 +248,21 @@ def test_on_error_skip_marks_bad_rows(tmp_path, capsys, tiny_dir):
     target = tmp_path / "out.jsonl"
     assert main(["classify", str(source), "-o", str(target), "--model", str(tiny_dir), "--on-error", "skip",
                  "--batch-size", "3"]) == 0
-    assert "6 bad rows" in capsys.readouterr().err
+    assert "5 bad rows" in capsys.readouterr().err
     out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert len(out) == 9
     bad = [i for i, row in enumerate(out) if not _missing(row["error"])]
-    assert bad == [1, 2, 3, 5, 6, 8]
+    assert bad == [1, 3, 5, 6, 8]  # the empty text (row 2) is a post, scored
     for i, row in enumerate(out):
         if i in bad:
             assert _missing(row["label"]) and _missing(row["p_dialogue"])
             assert row["error"]
         else:
             assert row["label"] in ("dialogue", "broadcast") and 0 <= row["p_dialogue"] <= 1
-    assert "malformed JSON" in out[1]["error"]
-    assert "empty text" in out[2]["error"]
-    assert "100,000" in out[3]["error"]
+    assert "malformed JSON" in out[1]["error"] and out[1]["error"].startswith("line 2:")
+    assert out[2]["text"] == "" and out[2]["label"] in ("dialogue", "broadcast")
+    assert "100,000" in out[3]["error"] and out[3]["text"] == LONG  # kept as it was read
+    assert out[6]["text"] == 42 and out[6]["note"] == "n5"
     assert "UTF-8" in out[8]["error"]
     assert out[0]["note"] == "n1" and out[7]["note"] == "n5"
 
@@ -274,16 +279,16 @@ def test_on_error_skip_csv(tmp_path, tiny_dir):
                  "--quiet"]) == 0
     out = read_output(target, "csv")
     assert len(out) == 4
-    assert [out["author"][i] for i in (0, 2, 3)] == ["a", "c", "d"]  # an undecodable row may lose its fields
-    assert [bool(e) for e in out["error"]] == [False, True, True, False]
-    assert out["label"].tolist()[1:3] == ["", ""]
+    assert out["author"].tolist() == ["a", "b", "c", "d"]  # an undecodable row keeps its readable fields
+    assert [bool(e) for e in out["error"]] == [False, True, False, False]
+    assert out["label"][1] == "" and out["label"][2] in ("dialogue", "broadcast")  # "" is an empty post
 
 
 # -- atomic output --------------------------------------------------------------------------------
 
 def _six_rows_bad_fifth(tmp_path: Path) -> Path:
     rows = [dict(ROWS[i % len(ROWS)]) for i in range(6)]
-    rows[4]["text"] = ""
+    rows[4]["text"] = LONG
     return write_jsonl(tmp_path / "in.jsonl", rows)
 
 
@@ -372,8 +377,8 @@ def test_train_unknown_label_row_is_numbered_like_other_row_errors(tmp_path, cap
     rows[2]["label"] = "smalltalk"
     assert main(["train", str(write_jsonl(tmp_path / "bad.jsonl", rows)), "-o", str(tmp_path / "m")]) == 5
     rows[2]["label"] = "dialogue"
-    rows[2]["text"] = ""
-    assert main(["train", str(write_jsonl(tmp_path / "empty.jsonl", rows)), "-o", str(tmp_path / "m")]) == 3
+    rows[2]["text"] = 42  # (an empty text is a post, not an error)
+    assert main(["train", str(write_jsonl(tmp_path / "number.jsonl", rows)), "-o", str(tmp_path / "m")]) == 3
     label_err, text_err = capsys.readouterr().err.strip().splitlines()
     assert "row 3" in text_err
     assert "row 3" in label_err
@@ -467,7 +472,7 @@ def test_skip_with_only_bad_rows_in_first_chunk_keeps_columns_aligned(tmp_path, 
 
 def test_parquet_output_with_bad_row_in_a_later_chunk(tmp_path, tiny_dir):
     source = write_jsonl(tmp_path / "in.jsonl", [{"text": "Hallo zusammen"}, {"text": "Hi there"},
-                                                  {"text": ""}, {"text": "Hi"}])
+                                                  {"text": LONG}, {"text": "Hi"}])
     target = tmp_path / "out.parquet"
     assert main(["classify", str(source), "-o", str(target), "--model", str(tiny_dir), "--quiet",
                  "--on-error", "skip", "--batch-size", "2"]) == 0
@@ -480,13 +485,13 @@ def _refuse_constant(name):
 
 
 def test_jsonl_output_with_skipped_rows_is_strict_json(tmp_path, tiny_dir):
-    source = write_jsonl(tmp_path / "in.jsonl", [{"text": "ok", "n": 1}, {"text": ""}, {"text": "Hi", "n": 2}])
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": "ok", "n": 1}, {"text": ["a", "list"]}, {"text": "Hi", "n": 2}])
     target = tmp_path / "out.jsonl"
     assert main(["classify", str(source), "-o", str(target), "--model", str(tiny_dir), "--quiet",
                  "--on-error", "skip"]) == 0
     out = [json.loads(line, parse_constant=_refuse_constant)
            for line in target.read_text(encoding="utf-8").splitlines()]
-    assert [row["error"] for row in out] == [None, "empty text", None]
+    assert [row["error"] for row in out] == [None, "line 2: the text is a list, not a string", None]
     assert [row["n"] for row in out] == [1, None, 2]
 
 

@@ -44,7 +44,7 @@ def check(prediction, given_lang=None, *, post=None, model=None) -> None:
     else:
         assert prediction.lang == expected
     assert prediction.kind in KINDS[prediction.label]
-    assert isinstance(prediction.cues, tuple) and set(prediction.cues) <= KNOWN_CUES
+    assert isinstance(prediction.cues, list) and set(prediction.cues) <= KNOWN_CUES
 
 
 @SETTINGS

@@ -23,6 +23,8 @@ _PUBLIC = {
     "DialogueClassifier": "model", "save": "artifact", "report": "report", "AccountReport": "report",
     "DialogclsError": "errors", "ArtifactError": "errors", "DialogclsWarning": "errors",
     "load_corpus": "io",
+    "sample": "sampling", "write_sample": "sampling", "cohen_kappa": "agreement",
+    "krippendorff_alpha": "agreement",
 }
 __all__ = sorted(_PUBLIC) + ["__version__"]
 

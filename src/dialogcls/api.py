@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -22,7 +21,8 @@ import numpy as np
 
 from .errors import DialogclsError
 from .model import DEFAULT_BATCH_SIZE
-from .records import BatchResult, Post, PostBatch, Prediction
+from .records import BatchResult, Post, PostBatch, Prediction, is_spacy_doc
+from .runner import FileSummary
 
 _DEFAULT_LOCK = threading.Lock()
 _DEFAULT_MODEL: Any = None
@@ -75,10 +75,13 @@ def load(path: str | os.PathLike | None = None) -> Any:
 
 def classify_batch(text: Sequence[Any], *, is_reply: Any = None, reply_to: Any = None, author: Any = None,
                    platform: Any = None, lang: Any = None, id: Any = None, created_at: Any = None,
-                   model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE, top_cues: int = 3) -> BatchResult:
+                   model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE, top_cues: int = 3,
+                   progress: bool | None = None) -> BatchResult:
     """Score a column of texts with optional metadata columns; returns arrays.
 
-    Each metadata argument is a sequence aligned with ``text``, or one value for every post.
+    Each metadata argument is a sequence aligned with ``text``, or one value for every post. A reply
+    flag that cannot be read counts as unknown, with a warning (E110) naming the posts. ``progress``:
+    see :func:`score`.
 
     Example
     -------
@@ -88,22 +91,56 @@ def classify_batch(text: Sequence[Any], *, is_reply: Any = None, reply_to: Any =
     """
     posts = PostBatch.from_columns(text, is_reply=is_reply, reply_to=reply_to, author=author,
                                    platform=platform, lang=lang, id=id, created_at=created_at)
-    return score(posts, model=model, batch_size=batch_size, top_cues=top_cues)
+    return score(posts, model=model, batch_size=batch_size, top_cues=top_cues, progress=progress)
+
+
+#: Calls with at least this many posts show a progress bar (in a notebook or on a terminal).
+PROGRESS_THRESHOLD = 50_000
 
 
 def score(posts: PostBatch, *, model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE,
-          top_cues: int = 3) -> BatchResult:
+          top_cues: int = 3, progress: bool | None = None) -> BatchResult:
     """Score a :class:`PostBatch` with ``model`` (the default model if None); see
-    :meth:`dialogcls.model.DialogueClassifier.batch`."""
+    :meth:`dialogcls.model.DialogueClassifier.batch`.
+
+    ``progress`` shows a ``tqdm.auto`` bar (a widget in notebooks) while the batches are scored:
+    True always, False never, None (the default) for calls of at least :data:`PROGRESS_THRESHOLD`
+    posts in a notebook or on a terminal, unless the environment sets ``DIALOGCLS_PROGRESS=0``.
+    The results are the same either way.
+    """
     model = model if model is not None else load()
-    return model.batch(posts, batch_size=batch_size, top_cues=top_cues)
+    if not _show_progress(progress, len(posts)) or batch_size < 1:
+        return model.batch(posts, batch_size=batch_size, top_cues=top_cues)
+    from tqdm.auto import tqdm
+
+    parts = []
+    with tqdm(total=len(posts), unit=" posts", desc="dialogcls", mininterval=0.5) as bar:
+        for start in range(0, len(posts), batch_size):
+            part = posts.take(range(start, min(start + batch_size, len(posts))))
+            parts.append(model.batch(part, batch_size=batch_size, top_cues=top_cues))
+            bar.update(len(part))
+    return BatchResult(*(np.concatenate([getattr(part, name) for part in parts]) for name in
+                         ("label", "p_dialogue", "lang", "kind")), [cue for part in parts for cue in part.cues])
+
+
+def _show_progress(progress: bool | None, n: int) -> bool:
+    import sys
+
+    if progress is not None:
+        return bool(progress) and n > 0
+    if n < PROGRESS_THRESHOLD or os.environ.get("DIALOGCLS_PROGRESS", "").strip() in ("0", "false", "no", "off"):
+        return False
+    return "ipykernel" in sys.modules or bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
 def classify(posts: str | Mapping[str, Any] | Post | Iterable[str | Mapping[str, Any] | Post], *,
-             model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Prediction | list[Prediction]:
+             model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE,
+             progress: bool | None = None) -> Prediction | list[Prediction]:
     """Classify one post (returns a :class:`Prediction`) or an iterable of posts (returns a list).
 
-    A post is a string, a mapping with ``text`` and optional metadata, or a :class:`Post`.
+    A post is a string, a mapping with ``text`` and optional metadata, or a :class:`Post`. Large
+    calls show a progress bar in notebooks and on terminals; ``progress=False`` turns it off (see
+    :func:`score`).
 
     Example
     -------
@@ -113,22 +150,26 @@ def classify(posts: str | Mapping[str, Any] | Post | Iterable[str | Mapping[str,
     ...                             "Proud to sponsor @CityMarathon today! #running"])]
     ['dialogue', 'broadcast']
     """
-    single = isinstance(posts, (str, Post, Mapping))
+    single = isinstance(posts, (str, Post, Mapping)) or is_spacy_doc(posts)
     if not single and not isinstance(posts, Iterable):
         raise DialogclsError("E105", f"cannot classify a {type(posts).__name__}; pass a str, a mapping "
                                      "with 'text', a dialogcls.Post, or an iterable of them")
     batch = PostBatch.from_posts([posts] if single else posts)
-    predictions = score(batch, model=model, batch_size=batch_size).predictions(batch.id)
+    predictions = score(batch, model=model, batch_size=batch_size, progress=progress).predictions(batch.id)
     return predictions[0] if single else predictions
 
 
 def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[str, str] | None = None,
                    model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Any:
-    """Score a pandas DataFrame; returns a copy with ``label``, ``p_dialogue``, ``lang``, ``kind``, ``cues``.
+    """Score a table and get the same kind back with ``label``, ``p_dialogue``, ``lang``, ``kind``
+    and ``cues`` added: a pandas or polars DataFrame (a copy), a ``datasets.Dataset`` (a new Dataset)
+    or a Dask DataFrame (lazy; the model goes to each worker once). See :mod:`dialogcls.frames`.
 
     ``columns`` maps metadata fields to column names (``{"is_reply": "reply"}``); columns named like
     the fields (``is_reply``, ``reply_to``, ``author``, ``platform``, ``lang``, ``created_at``, ``id``)
-    are used without mapping.
+    are used without mapping. Missing values of nullable dtypes (``pd.NA``) are unknown. An existing
+    ``label``, ``p_dialogue``, ``kind`` or ``cues`` column is kept and the predictions go beside it
+    as ``predicted_label`` … (with a warning).
 
     Example
     -------
@@ -136,157 +177,46 @@ def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[st
     >>> classify_frame(pd.DataFrame({"text": ["Habt ihr Fragen? Schreibt sie in die Kommentare!"]}))["label"].tolist()
     ['dialogue']
     """
-    posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
-    result = score(posts, model=model, batch_size=batch_size)
-    out = frame.copy()
-    out["label"] = result.label
-    out["p_dialogue"] = result.p_dialogue
-    out["lang"] = result.lang
-    out["kind"] = result.kind
-    out["cues"] = [" ".join(cues) for cues in result.cues]
-    return out
+    from .frames import classify_frame as classify_table
+
+    return classify_table(frame, text_column=text_column, columns=columns, model=model, batch_size=batch_size)
 
 
-@dataclass
-class FileSummary:
-    """What :func:`classify_file` did: rows written and rows marked bad."""
-
-    rows: int
-    bad_rows: int
-    output: str
-
-
-_WORKER_MODEL: Any = None
-
-
-def _init_worker(model_path: str | None) -> None:
-    global _WORKER_MODEL
-    _WORKER_MODEL = load(model_path)
-
-
-def _score_frame_in_worker(job: tuple[Any, str, dict[str, str], int]) -> BatchResult:
-    frame, text_column, columns, batch_size = job
-    return score(PostBatch.from_frame(frame, text_column=text_column, columns=columns), model=_WORKER_MODEL,
-                 batch_size=batch_size)
-
-
-def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike = "-", *,
-                  input_format: str | None = None, output_format: str | None = None,
-                  text_column: str = "text", columns: Mapping[str, str] | None = None,
-                  model_path: str | os.PathLike | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                  workers: int = 1, on_error: str = "raise", progress: bool = False) -> FileSummary:
-    """Score a file in chunks and write every input column plus ``label``, ``p_dialogue``, ``lang``,
-    ``kind`` and ``cues`` (and ``error`` for bad rows when ``on_error="skip"``).
-
-    Memory stays flat: one chunk of ``batch_size`` rows per worker is in flight at a time. The
-    output file appears only when the run completes.
+def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike = "-", **options: Any) -> FileSummary:
+    """Score a file in chunks and write every input field plus ``label``, ``p_dialogue``, ``lang``,
+    ``kind`` and ``cues``; the options and what is checked are those of
+    :func:`dialogcls.runner.classify_file` (formats, encodings, platform exports, workers, bad rows).
 
     Example
     -------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "in.csv").write_text("text\nWas meint ihr?\n", encoding="utf-8")
+    >>> _ = (folder / "in.csv").write_text("text\\nWas meint ihr?\\n", encoding="utf-8")
     >>> classify_file(folder / "in.csv", folder / "out.csv").rows
     1
     """
-    from .io import AtomicWriter, read_chunks
+    from .runner import classify_file as run
 
-    if workers < 1:
-        raise DialogclsError("E109", f"workers must be at least 1, not {workers}")
-    columns = dict(columns or {})
-    chunks = read_chunks(input_path, fmt=input_format, chunk_size=batch_size, text_column=text_column,
-                         on_error=on_error)
-    first = next(chunks, None)
-    present = list(first.frame.columns) if first is not None else []
-    for field, column in columns.items():
-        if first is not None and column not in present:
-            raise DialogclsError("E405", f"{input_path}: no column {column!r} for {field}; the columns are {present}")
-    model = load(model_path) if workers == 1 else None
-    bar = _progress_bar(progress)
-    bad = 0
-    with AtomicWriter(output_path, fmt=output_format) as writer:
-        all_chunks = [first] if first is not None else []
-
-        def jobs():
-            for chunk in _chain(all_chunks, chunks):
-                yield chunk, (chunk.frame, text_column, columns, batch_size)
-
-        if workers == 1:
-            results = ((chunk, score(PostBatch.from_frame(frame, text_column=text_column, columns=columns),
-                                     model=model, batch_size=batch_size))
-                       for chunk, (frame, *_rest) in jobs())
-            bad = _write_results(results, writer, bar, with_errors=on_error == "skip")
-        else:
-            import multiprocessing as mp
-
-            context = mp.get_context("spawn")
-            with context.Pool(workers, initializer=_init_worker,
-                              initargs=(None if model_path is None else str(model_path),)) as pool:
-                pending = jobs()
-                chunk_queue: list[Any] = []
-
-                def job_stream():
-                    for chunk, job in pending:
-                        chunk_queue.append(chunk)
-                        yield job
-
-                results = ((chunk_queue.pop(0), result) for result in
-                           pool.imap(_score_frame_in_worker, job_stream()))
-                bad = _write_results(results, writer, bar, with_errors=on_error == "skip")
-    if bar is not None:
-        bar.close()
-    return FileSummary(writer.rows, bad, str(output_path))
+    return run(input_path, output_path, **options)
 
 
-def _chain(first: list[Any], rest: Iterable[Any]) -> Iterable[Any]:
-    yield from first
-    yield from rest
-
-
-def _write_results(results: Iterable[tuple[Any, BatchResult]], writer: Any, bar: Any, *,
-                   with_errors: bool) -> int:
-    from .io import ERROR_COLUMN
-
-    bad = 0
-    for chunk, result in results:
-        frame = chunk.frame
-        frame["label"] = result.label
-        frame["p_dialogue"] = np.round(result.p_dialogue, 6)
-        frame["lang"] = result.lang
-        frame["kind"] = result.kind
-        frame["cues"] = [" ".join(cues) for cues in result.cues]
-        if any(chunk.errors):
-            broken = np.array([e is not None for e in chunk.errors])
-            for column in ("label", "p_dialogue", "lang", "kind", "cues"):
-                frame[column] = frame[column].astype(object)
-                frame.loc[broken, column] = None
-            bad += int(broken.sum())
-        if with_errors:
-            frame[ERROR_COLUMN] = chunk.errors
-        writer.write(frame)
-        if bar is not None:
-            bar.update(len(frame))
-    return bad
-
-
-def _progress_bar(enabled: bool) -> Any:
-    import sys
-
-    if not enabled or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(unit=" posts", file=sys.stderr, mininterval=0.5)
-
-
-def train(data: Any, *, text_column: str = "text", label_column: str = "label",
+def train(data: Any = None, *, text_column: str = "text", label_column: str = "label",
           kind_column: str | None = "kind", columns: Mapping[str, str] | None = None,
-          **params: Any) -> Any:
+          base: Any = None, add: Any = None, add_share: float | None = None, **params: Any) -> Any:
     """Fit a :class:`~dialogcls.model.DialogueClassifier` on labelled posts.
 
-    ``data`` is a path (CSV, TSV, JSON Lines, Parquet, or a ``datasets`` folder), a DataFrame, or a
-    list of mappings. ``params`` go to the classifier. Save the result with
+    ``data`` is a path (CSV, TSV, JSON Lines, Parquet, or a ``datasets`` folder), a pandas, polars or
+    Dask DataFrame, a ``datasets.Dataset`` (``ClassLabel`` labels read as their names), or a list of
+    mappings. ``params`` go to the classifier. Save the result with
     :func:`dialogcls.artifact.save`.
+
+    With ``add`` (hand-coded posts: a coded sample sheet or any labelled table), the model ``base``
+    (``"default"``, the shipped model, when not given; or a model folder) is adapted: refitted with
+    its own parameters (``params`` override them) on its corpus ``data`` (None: the checkout's
+    ``data/train.jsonl``) plus the coded posts, which carry ``add_share`` of the training weight
+    (default :data:`dialogcls.adapt.ADDED_SHARE`); the column options then apply to ``add``. See
+    :mod:`dialogcls.adapt`; ``python -m dialogcls train --base default --add FILE`` also writes the
+    card.
 
     Example
     -------
@@ -295,9 +225,21 @@ def train(data: Any, *, text_column: str = "text", label_column: str = "label",
     >>> dialogcls.train(rows, n_features=2**10, cv=2).predict(["@b thanks a lot!"]).tolist()
     ['dialogue']
     """
+    from .frames import to_pandas
     from .io import read_labelled
     from .model import DialogueClassifier
 
+    data, add = to_pandas(data), to_pandas(add)
+    if add is not None or base is not None:
+        from .adapt import ADDED_SHARE, prepare
+
+        if add is None:
+            raise DialogclsError("E337", "a base model is retrained only with coded posts to add: pass add=")
+        adapted = prepare(add, base=base if base is not None else "default", corpus=data,
+                          share=ADDED_SHARE if add_share is None else add_share, text_column=text_column,
+                          label_column=label_column, kind_column=kind_column, columns=columns)
+        return DialogueClassifier(**{**adapted.params, **params}).fit(
+            adapted.posts, adapted.labels, kinds=adapted.kinds, sample_weight=adapted.weights)
     posts, labels, kinds = read_labelled(data, text_column=text_column, label_column=label_column,
                                          kind_column=kind_column, columns=columns)
     return DialogueClassifier(**params).fit(posts, labels, kinds=kinds)

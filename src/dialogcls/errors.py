@@ -19,6 +19,11 @@ class DialogclsError(ValueError):
         self.message = message
         super().__init__(f"[{code}] {message}")
 
+    def __reduce__(self) -> tuple:
+        # Pickled as (code, message), so that an error raised in a worker process (Dask, a process
+        # pool) arrives intact.
+        return type(self), (self.code, self.message)
+
 
 class ArtifactError(DialogclsError):
     """A model artifact is missing, damaged, or made for another format or feature schema."""

@@ -84,10 +84,19 @@ def evaluate(posts: PostBatch, labels: Sequence[str], *, model: Any = None,
     (``by_lang``, ``by_platform``) and per extra ``groups`` (``{"author": [...]}``); for each extra
     group also ``shares_by_<name>``: the dialogue share error of the groups with at least
     ``min_group_posts`` posts.
+
+    ``posts`` may also be a table (pandas, polars or Dask DataFrame, ``datasets.Dataset``) with a
+    ``text`` column and metadata columns, and ``labels`` then the name of its label column.
     """
     from .api import score
+    from .frames import column_values, to_pandas
+    from .model import as_batch
 
-    labels = np.asarray(labels, dtype=object)
+    table = to_pandas(posts)
+    if isinstance(labels, str) and hasattr(table, "columns"):
+        labels = table[labels]
+    posts = as_batch(table)
+    labels = np.asarray(column_values(labels), dtype=object)
     result = score(posts, model=model)
     rule = reply_rule(posts)
     shaped = reply_shaped(posts)

@@ -87,7 +87,7 @@ FEATURE_DOCS: dict[str, str] = {
 #: The named features, in column order.
 FEATURE_NAMES: list[str] = list(FEATURE_DOCS)
 #: Names of the two hashed blocks as they appear in explanations.
-NGRAM_BLOCKS = ("word n-grams", "character n-grams")
+NGRAM_BLOCKS = ("word_ngrams", "char_ngrams")
 
 _N_CUES = len(CUE_NAMES)
 _CUE = {name: i for i, name in enumerate(CUE_NAMES)}
@@ -125,6 +125,14 @@ class Featurizer:
         self.ngram_weight = ngram_weight
         self._table: TypeTable | None = None
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        """Pickle (e.g. for joblib or a process pool) without the lock and the type table, which
+        is a cache that fills again as posts are read."""
+        return {**self.__dict__, "_lock": None, "_table": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
 
     @property
     def n_columns(self) -> int:

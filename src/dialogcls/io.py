@@ -1,429 +1,97 @@
-"""Files: formats, streaming in chunks, column mapping, bad-row handling and atomic output.
+"""Files in: the entry points that read posts and labelled tables, and the project's corpus.
 
-One place knows the formats: CSV, TSV, JSON Lines, Parquet, and folders written by
-``datasets.Dataset.save_to_disk`` (for training data). Readers stream; a bad row is either an error
-that names the file, the line and the problem, or (``on_error="skip"``) a row kept in the output with
-its problem in the ``error`` column, so that input and output always have the same number of rows.
+- :func:`read_chunks` streams a file as :class:`~dialogcls.postfile.Chunk` objects for scoring
+  (:mod:`dialogcls.postfile`: columns, platform exports and bad rows; :mod:`dialogcls.readers`:
+  formats, encodings and delimiters).
+- :func:`read_table` reads a whole table, :func:`read_labelled` the posts, labels and kinds of
+  labelled data (with a warning for repeated posts), :func:`load_corpus` the labelled corpus.
+- Writing is :mod:`dialogcls.writers` (:class:`AtomicWriter`, re-exported here).
+
+A bad row is an error that names the file, the line and the problem, or (``on_error="skip"``) a
+row kept with every field that could be read and its problem in the ``error`` column, so that input
+and output always have the same number of rows. An empty text is a post (a photo without words).
 
 Example
 -------
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "posts.jsonl"
->>> _ = path.write_text('{"text": "Hallo"}\\n{"text": 5}\\n', encoding="utf-8")
->>> [chunk.frame["text"].tolist() for chunk in read_chunks(path, chunk_size=10, on_error="skip")]
-[['Hallo', '']]
+>>> _ = path.write_text('{"text": "Hallo"}\\n{"text": 5, "id": "p2"}\\n{"text": ""}\\n', encoding="utf-8")
+>>> chunk = next(read_chunks(path, chunk_size=10, on_error="skip"))
+>>> chunk.frame["text"].tolist(), chunk.errors, chunk.posts.text
+(['Hallo', 5, ''], [None, 'line 2: the text is a int, not a string', None], ['Hallo', '', ''])
 """
 from __future__ import annotations
 
-import csv
-import json
 import os
-import sys
-import tempfile
-from dataclasses import dataclass
+import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-import numpy as np
+from .errors import DialogclsError, DialogclsWarning
+from .postfile import (MAX_TEXT_CHARS, PRESET_CHOICES, Chunk, InputFile, PostFile, _text_problem, check_encoding,
+                       parse_delimiter)
+from .readers import DELIMITERS, EXTENSIONS, FORMATS, InputError, detect_format
+from .records import PostBatch, read_reply_flags
+from .writers import AtomicWriter, OutputError, check_output
 
-from .errors import DialogclsError
-from .records import PostBatch
-
-FORMATS = ("csv", "tsv", "jsonl", "parquet")
-_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-               ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
-#: Longer texts are a bad row (a post is at most a few thousand characters on any platform).
-MAX_TEXT_CHARS = 100_000
 #: Column that carries a bad row's problem in the output.
 ERROR_COLUMN = "error"
 
 
-class InputError(DialogclsError):
-    """A problem with an input file: names the file, the line and what is wrong."""
-
-
-def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
-    """The format of ``path``: ``fmt`` if given, else from the extension; ``-`` needs ``fmt`` or is JSON Lines.
-
-    Example
-    -------
-    >>> detect_format("posts.tsv"), detect_format("x.data", "csv")
-    ('tsv', 'csv')
-    """
-    if fmt:
-        if fmt not in FORMATS:
-            raise InputError("E401", f"unknown format {fmt!r}; choose one of {list(FORMATS)}")
-        return fmt
-    if str(path) == "-":
-        return "jsonl"
-    suffix = Path(path).suffix.lower()
-    if suffix not in _EXTENSIONS:
-        raise InputError("E401", f"cannot tell the format of {path} from its extension; "
-                                 f"pass --format ({', '.join(FORMATS)})")
-    return _EXTENSIONS[suffix]
-
-
-@dataclass
-class Chunk:
-    """A block of input rows: the frame (every input column, as read) and per-row problems."""
-
-    frame: Any  # pandas.DataFrame
-    errors: list[str | None]
+class TrainingDataError(InputError):
+    """Labelled data that cannot train a model (too few posts of a label for the folds); exit code 5."""
 
 
 def read_chunks(path: str | os.PathLike, *, fmt: str | None = None, chunk_size: int = 8192,
-                text_column: str = "text", on_error: str = "raise") -> Iterator[Chunk]:
-    """Stream ``path`` in chunks of rows. Bad rows raise :class:`InputError`, or with
-    ``on_error="skip"`` are kept with an empty text and their problem in ``Chunk.errors``."""
-    if on_error not in ("raise", "skip"):
-        raise InputError("E402", f"on_error must be 'raise' or 'skip', not {on_error!r}")
-    fmt = detect_format(path, fmt)
-    _check_exists(path)
-    columns, rows = _open_rows(path, fmt)
-    name = "<stdin>" if str(path) == "-" else str(path)
-    yield from _chunked(rows, columns, name, chunk_size, text_column, on_error)
+                text_column: str = "text", on_error: str = "raise", columns: Mapping[str, str] | None = None,
+                encoding: str | None = None, delimiter: str | None = None, preset: str = "auto",
+                platform: str | None = None) -> Iterator[Chunk]:
+    """Stream ``path`` in chunks of rows (see :class:`PostFile`). Bad rows raise :class:`InputError`, or
+    with ``on_error="skip"`` are kept with their problem in ``Chunk.errors``."""
+    with PostFile(path, fmt=fmt, encoding=encoding, delimiter=delimiter, preset=preset, text_column=text_column,
+                  columns=columns, platform=platform, on_error=on_error) as source:
+        yield from source.chunks(chunk_size)
 
 
-def _check_exists(path: str | os.PathLike) -> None:
-    if str(path) != "-" and not Path(path).exists():
-        raise InputError("E403", f"{path}: no such file")
+def read_table(data: Any, *, fmt: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+               preset: str = "auto") -> Any:
+    """Read a whole table (for training and evaluation) into a pandas DataFrame.
 
-
-def _open_rows(path: str | os.PathLike, fmt: str) -> tuple[list[str] | None, Iterator[tuple[int, dict | None, str | None]]]:
-    """The columns of ``path`` and an iterator of ``(line, row, problem)``; ``row`` is None when the
-    row could not be read at all.
-
-    The columns are known before the first row: the header of CSV and TSV, the schema of Parquet,
-    and for JSON Lines files every key that any line has (a first pass over the file). Only JSON
-    Lines on standard input cannot be looked ahead into: its columns are None and grow as they come.
-    """
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        parquet = pq.ParquetFile(path)
-        return list(parquet.schema_arrow.names), _parquet_rows(parquet)
-    if fmt == "jsonl":
-        columns = None if str(path) == "-" else _jsonl_keys(path)
-        return columns, _closing(_jsonl_rows, path)
-    stream = _open_binary(path)
-    decoder = _LineDecoder(stream)
-    reader = csv.reader(decoder, delimiter="\t" if fmt == "tsv" else ",", strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        header = []
-    except csv.Error as error:
-        raise InputError("E404", f"{path}, line 1: cannot read the header ({error})") from None
-    return header, _closing(lambda _: _delimited_rows(decoder, reader, header), path, stream)
-
-
-def _iter_rows(path: str | os.PathLike, fmt: str) -> Iterator[tuple[int, dict | None, str | None]]:
-    """Rows of ``path`` as ``(line, row, problem)`` (see :func:`_open_rows`), without the first pass."""
-    return _closing(_jsonl_rows, path) if fmt == "jsonl" else _open_rows(path, fmt)[1]
-
-
-def _open_binary(path: str | os.PathLike) -> Any:
-    return sys.stdin.buffer if str(path) == "-" else open(path, "rb")
-
-
-def _closing(rows: Any, path: str | os.PathLike, stream: Any = None) -> Iterator[tuple[int, dict | None, str | None]]:
-    """Run ``rows(stream)`` over ``path`` opened in binary, closing the file at the end."""
-    stream = stream if stream is not None else _open_binary(path)
-    try:
-        yield from rows(stream)
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
-
-
-def _parquet_rows(parquet: Any) -> Iterator[tuple[int, dict | None, str | None]]:
-    line = 0
-    for batch in parquet.iter_batches(batch_size=8192):
-        for row in batch.to_pylist():
-            line += 1
-            yield line, row, None
-
-
-def _jsonl_keys(path: str | os.PathLike) -> list[str]:
-    """Every key of the readable JSON objects in ``path``, in order of first appearance."""
-    keys: dict[str, None] = {}
-    with open(path, "rb") as stream:
-        for _, row, _ in _jsonl_rows(stream):
-            if row is not None:
-                keys.update(dict.fromkeys(row))
-    return list(keys)
-
-
-def _jsonl_rows(stream: Any) -> Iterator[tuple[int, dict | None, str | None]]:
-    for line, raw in enumerate(stream, 1):
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield line, None, f"invalid UTF-8 at byte {error.start}"
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as error:
-            yield line, None, f"malformed JSON ({error.msg} at column {error.colno})"
-            continue
-        if not isinstance(row, dict):
-            yield line, None, f"a JSON line must be an object, not {type(row).__name__}"
-            continue
-        yield line, row, None
-
-
-class _LineDecoder:
-    """Decode a binary stream line by line for ``csv``; remembers which lines were not UTF-8."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream = stream
-        self.line = 0
-        self.bad_lines: set[int] = set()
-
-    def __iter__(self) -> "_LineDecoder":
-        return self
-
-    def __next__(self) -> str:
-        raw = next(self.stream)
-        self.line += 1
-        try:
-            return raw.decode("utf-8-sig" if self.line == 1 else "utf-8")
-        except UnicodeDecodeError:
-            self.bad_lines.add(self.line)
-            return raw.decode("utf-8", errors="replace")
-
-
-def _delimited_rows(decoder: _LineDecoder, reader: Any, header: list[str]) -> Iterator[tuple[int, dict | None, str | None]]:
-    while True:
-        start = decoder.line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield start, None, f"malformed row ({error})"
-            continue
-        if not values:
-            continue
-        bad = [n for n in range(start, decoder.line + 1) if n in decoder.bad_lines]
-        if bad:
-            yield start, None, "invalid UTF-8"
-        elif len(values) != len(header):
-            yield start, None, f"malformed row: {len(values)} fields where the header has {len(header)}"
-        else:
-            yield start, dict(zip(header, values)), None
-
-
-def _chunked(rows: Iterator[tuple[int, dict | None, str | None]], columns: list[str] | None, name: str,
-             chunk_size: int, text_column: str, on_error: str) -> Iterator[Chunk]:
-    import pandas as pd
-
-    def check(columns: list[str]) -> None:
-        if columns and text_column not in columns:
-            raise InputError("E405", f"{name}: no column {text_column!r}; the columns are {columns}. "
-                                     "Name the text column with --text-column.")
-
-    growing = columns is None
-    columns = list(columns or [])
-    check(columns)
-    buffer: list[dict] = []
-    errors: list[str | None] = []
-    for line, row, problem in rows:
-        if row is not None and growing:
-            new = [key for key in row if key not in columns]
-            if new:
-                columns += new
-                check(columns)
-        if row is not None and problem is None:
-            problem = _text_problem(row.get(text_column))
-        if problem is not None:
-            if on_error == "raise":
-                raise InputError("E406", f"{name}, line {line}: {problem} (use --on-error skip to score the "
-                                         "other rows and mark this one)")
-            row = dict(row or {})
-            row[text_column] = ""
-        buffer.append(row)
-        errors.append(problem)
-        if len(buffer) >= chunk_size:
-            yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors)
-            buffer, errors = [], []
-    if buffer:
-        yield Chunk(pd.DataFrame(buffer, columns=columns or [text_column]), errors)
-
-
-def _text_problem(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return "empty text"
-    if not isinstance(value, str):
-        return f"the text is a {type(value).__name__}, not a string"
-    if not value.strip():
-        return "empty text"
-    if len(value) > MAX_TEXT_CHARS:
-        return f"the text has {len(value):,} characters (more than {MAX_TEXT_CHARS:,}); not a post"
-    return None
-
-
-class AtomicWriter:
-    """Write a table in chunks to ``path`` (or standard output for ``-``); the file appears only
-    when :meth:`close` succeeds, so an interrupted run never leaves a half-written file behind.
+    ``data`` is a DataFrame (or another frame :func:`dialogcls.frames.to_pandas` reads), a list of
+    mappings, a file path (or :class:`InputFile`), or a folder saved by ``datasets``. A platform
+    export's post fields (``text``, ``is_reply``, ``author`` …) are added. Bad rows raise
+    :class:`InputError` with the file and line.
 
     Example
     -------
-    >>> import pandas as pd, tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
-    >>> with AtomicWriter(out) as writer:
-    ...     writer.write(pd.DataFrame({"text": ["a"], "label": ["dialogue"]}))
-    >>> out.read_text().splitlines()
-    ['text,label', 'a,dialogue']
-    """
-
-    def __init__(self, path: str | os.PathLike, *, fmt: str | None = None) -> None:
-        self.path = path
-        self.fmt = detect_format(path, fmt) if str(path) != "-" else (fmt or "jsonl")
-        self._stdout = str(path) == "-"
-        self._tmp: Any = None
-        self._parquet: Any = None
-        self._header_written = False
-        self._columns: list[str] | None = None
-        self.rows = 0
-        if self._stdout:
-            self._handle = sys.stdout
-        else:
-            target = Path(path)
-            if target.parent and not target.parent.exists():
-                raise InputError("E407", f"{target.parent}: the output folder does not exist")
-            fd, self._tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
-            os.close(fd)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self._tmp, 0o666 & ~umask)  # mkstemp files are private; outputs are ordinary files
-            self._handle = None if self.fmt == "parquet" else open(self._tmp, "w", encoding="utf-8", newline="")
-
-    def write(self, frame: Any) -> None:
-        """Append the rows of a pandas DataFrame."""
-        if self.fmt != "jsonl":
-            frame = self._same_columns(frame)
-        self.rows += len(frame)
-        if self.fmt == "jsonl":
-            frame = frame.astype(object).where(frame.notna(), None)
-            for record in frame.to_dict(orient="records"):
-                self._handle.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
-        elif self.fmt in ("csv", "tsv"):
-            frame.to_csv(self._handle, sep="\t" if self.fmt == "tsv" else ",", index=False,
-                         header=not self._header_written, lineterminator="\n")
-            self._header_written = True
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if self._parquet is None:
-                # A column that is empty in the first chunk (such as 'error') is typed as text.
-                schema = pa.schema([field.with_type(pa.string()) if pa.types.is_null(field.type) else field
-                                    for field in table.schema])
-                self._parquet = pq.ParquetWriter(self._tmp, schema)
-                table = table.cast(schema)
-            else:
-                table = table.cast(self._parquet.schema)
-            self._parquet.write_table(table)
-
-    def _same_columns(self, frame: Any) -> Any:
-        """Tables keep the columns of their first chunk; a later chunk may lack some, never add any."""
-        if self._columns is None:
-            self._columns = list(frame.columns)
-        elif list(frame.columns) != self._columns:
-            extra = [column for column in frame.columns if column not in self._columns]
-            if extra:
-                raise InputError("E410", f"the input gained the field(s) {extra} after the first "
-                                         f"{self.rows} rows; a {self.fmt} file cannot add columns on the way. "
-                                         "Read from a file (its fields are collected first) or write JSON Lines.")
-            frame = frame.reindex(columns=self._columns)
-        return frame
-
-    def close(self) -> None:
-        """Finish and move the file into place."""
-        if self._parquet is not None:
-            self._parquet.close()
-        if self._stdout:
-            self._handle.flush()
-            return
-        if self._handle is not None:
-            self._handle.close()
-        if self.fmt == "parquet" and self._parquet is None:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.table({}), self._tmp)
-        os.replace(self._tmp, self.path)
-        self._tmp = None
-
-    def abort(self) -> None:
-        """Drop the partial output; the target path is left as it was."""
-        if self._parquet is not None:
-            self._parquet.close()
-        if self._handle is not None and not self._stdout:
-            self._handle.close()
-        if self._tmp and os.path.exists(self._tmp):
-            os.unlink(self._tmp)
-        self._tmp = None
-
-    def __enter__(self) -> "AtomicWriter":
-        return self
-
-    def __exit__(self, exc_type: Any, *exc: Any) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def read_table(data: Any, *, fmt: str | None = None) -> Any:
-    """Read a whole table (for training and evaluation) into a pandas DataFrame.
-
-    ``data`` is a DataFrame, a list of mappings, a file path, or a folder saved by ``datasets``.
-    Bad rows raise :class:`InputError` with the file and line.
+    >>> read_table([{"text": "Hallo", "is_reply": "nein"}])["is_reply"].tolist()
+    ['nein']
     """
     import pandas as pd
 
-    if hasattr(data, "columns"):
+    if hasattr(data, "columns") and hasattr(data, "iloc"):
         return data
     if isinstance(data, (list, tuple)):
         return pd.DataFrame(list(data))
-    path = Path(data)
-    if path.is_dir():
-        try:
-            from datasets import load_from_disk
-        except ImportError as error:  # pragma: no cover - datasets is a dependency
-            raise InputError("E408", "reading a saved dataset needs the 'datasets' package") from error
-        dataset = load_from_disk(str(path))
-        if hasattr(dataset, "keys") and not hasattr(dataset, "to_pandas"):
-            split = "train" if "train" in dataset else list(dataset.keys())[0]
-            dataset = dataset[split]
-        return dataset.to_pandas()
-    _check_exists(path)
-    fmt = detect_format(path, fmt)
-    rows = []
-    for line, row, problem in _iter_rows(path, fmt):
-        if problem is not None:
-            raise InputError("E406", f"{path}, line {line}: {problem}")
-        rows.append(row)
-    return pd.DataFrame(rows)
+    if not isinstance(data, (str, os.PathLike)):
+        from .frames import to_pandas
+
+        return to_pandas(data)
+    with PostFile(data, fmt=fmt, encoding=encoding, delimiter=delimiter, preset=preset, text_column=None) as source:
+        frames = [chunk.frame for chunk in source.chunks(1 << 16)]
+        columns = list(source.fields or []) + source.added
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "label",
                   kind_column: str | None = "kind", columns: Mapping[str, str] | None = None,
                   fmt: str | None = None) -> tuple[PostBatch, list[str], list[str] | None]:
     """Posts, labels and (when present) kinds from labelled data, with column mapping and checks.
+
+    Warns (E111) when posts occur more than once: duplicates sit in the training and the test
+    folds of cross-validation at once and inflate its scores.
 
     Example
     -------
@@ -434,18 +102,26 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
     from .model import check_labels
 
     frame = read_table(data, fmt=fmt)
-    where = data if isinstance(data, (str, os.PathLike)) else "the data"
+    where = str(data) if isinstance(data, (str, os.PathLike)) else "the data"
     for column in (text_column, label_column):
         if column not in frame.columns:
             raise InputError("E405", f"{where}: no column {column!r}; the columns are {list(frame.columns)}")
-    try:
-        posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
-    except DialogclsError as error:
-        raise InputError("E405", f"{where}: {error.message}") from None
     for row, value in enumerate(frame[text_column].tolist()):
         problem = _text_problem(value)
         if problem:
             raise InputError("E406", f"{where}, row {row + 1}: {problem}")
+    flag_column = (columns or {}).get("is_reply") or ("is_reply" if "is_reply" in frame.columns else None)
+    if flag_column in frame.columns:
+        _, unreadable = read_reply_flags(frame[flag_column].tolist())
+        if unreadable:
+            row = unreadable[0]
+            raise InputError("E406", f"{where}, row {row + 1}: cannot read {frame[flag_column].iloc[row]!r} (column "
+                                     f"{flag_column!r}) as a reply flag; use true/false, yes/no, ja/nein, 1/0 or "
+                                     "leave it empty")
+    try:
+        posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
+    except DialogclsError as error:
+        raise InputError("E405", f"{where}: {error.message}") from None
     labels = [str(v).strip().lower() for v in frame[label_column].tolist()]
     kinds = None
     if kind_column and kind_column in frame.columns:
@@ -454,7 +130,53 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
         check_labels(labels, kinds)
     except DialogclsError as error:
         raise InputError(error.code, f"{where}: {error.message}") from None
+    _warn_duplicates(posts.text, where)
     return posts, labels, kinds
+
+
+def _warn_duplicates(texts: list[str], where: str) -> None:
+    first: dict[str, int] = {}
+    pairs = []
+    for row, text in enumerate(texts):
+        key = " ".join(text.split()).lower()
+        if key in first:
+            pairs.append((first[key], row))
+        else:
+            first[key] = row
+    if pairs:
+        one, other = pairs[0]
+        warnings.warn(DialogclsWarning(
+            f"[E111] {where}: {len(pairs)} post(s) repeat an earlier one (the first: rows {one + 1} and {other + 1}); "
+            "a repeated post can sit in a training and a test fold at once and inflate the cross-validated "
+            "scores. Drop the repeats (for example pandas' drop_duplicates('text')) before training."), stacklevel=3)
+
+
+def check_training_data(labels: list[str], cv: int, where: str) -> None:
+    """Refuse labelled data that cannot train with ``cv`` folds: a label missing, or fewer posts of a
+    label than folds (E423, exit code 5); checked before training starts.
+
+    Example
+    -------
+    >>> try:
+    ...     check_training_data(["dialogue", "broadcast", "broadcast"], 5, "three.jsonl")
+    ... except TrainingDataError as error:
+    ...     print(error.code)
+    E423
+    """
+    from .records import LABELS
+
+    counts = {label: sum(1 for value in labels if value == label) for label in LABELS}
+    if cv < 2:
+        raise TrainingDataError("E424", f"--cv must be at least 2 (the folds of cross-validation), not {cv}")
+    missing = [label for label, n in counts.items() if n == 0]
+    if missing:
+        raise TrainingDataError("E423", f"{where}: the {len(labels)} labelled posts hold no {missing[0]} post; a model "
+                                        "needs posts of both labels, dialogue and broadcast")
+    if min(counts.values()) < cv:
+        have = ", ".join(f"{n} {label}" for label, n in counts.items())
+        raise TrainingDataError("E423", f"{where}: {len(labels)} labelled posts ({have}); {cv}-fold cross-validation "
+                                        f"needs at least {cv} posts of each label. Label more posts, or lower --cv "
+                                        f"(at least 2).")
 
 
 #: The splits of the project's labelled corpus (``data/{split}.jsonl``), in order.
@@ -553,5 +275,7 @@ def load_corpus(split: str = "train", path: str | os.PathLike | None = None) -> 
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-__all__ = ["read_chunks", "read_table", "read_labelled", "load_corpus", "detect_format", "AtomicWriter", "Chunk",
-           "InputError", "FORMATS", "ERROR_COLUMN", "MAX_TEXT_CHARS"]
+__all__ = ["read_chunks", "read_table", "read_labelled", "load_corpus", "detect_format", "check_training_data",
+           "check_output", "parse_delimiter", "check_encoding", "AtomicWriter", "Chunk", "PostFile", "InputFile",
+           "InputError", "OutputError", "TrainingDataError", "FORMATS", "EXTENSIONS", "DELIMITERS", "PRESET_CHOICES",
+           "ERROR_COLUMN", "MAX_TEXT_CHARS"]
