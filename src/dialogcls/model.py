@@ -47,9 +47,20 @@ DEFAULT_BATCH_SIZE = 8192
 
 
 def as_batch(X: Any) -> PostBatch:
-    """Accept a :class:`PostBatch`, a pandas DataFrame with a ``text`` column, or an iterable of posts."""
+    """Accept a :class:`PostBatch`, a DataFrame with a ``text`` column (pandas, polars, Dask or a
+    ``datasets.Dataset``, see :func:`dialogcls.frames.to_pandas`), a 2-D array of one column of
+    texts, or an iterable of posts."""
     if isinstance(X, PostBatch):
         return X
+    from .frames import to_pandas
+
+    X = to_pandas(X)
+    if getattr(X, "ndim", 1) == 2 and not hasattr(X, "columns"):
+        if X.shape[1] != 1:
+            raise DialogclsError("E310", f"X is an array of {X.shape[1]} columns; a DialogueClassifier takes texts: "
+                                         "a list of posts, a 2-D array of one column of texts, or a DataFrame "
+                                         "with a 'text' column")
+        X = [row[0] for row in X]
     if hasattr(X, "columns") and hasattr(X, "to_dict"):
         return PostBatch.from_frame(X)
     if isinstance(X, str):
@@ -112,6 +123,10 @@ class DialogueClassifier:
         The kinds the kind model knows (empty when ``fit`` got no kinds).
     kind_coef_ : ndarray of shape (n_columns, n_kinds)
     kind_intercept_ : ndarray of shape (n_kinds,)
+
+    ``n_features_in_`` is not set: the input is text, not a table of numeric features (as for
+    scikit-learn's text vectorizers and pipelines that start with one). The width of the internal
+    feature matrix is ``featurizer_.n_columns``.
     """
 
     def __init__(self, *, C: float = 8.0, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4),
@@ -159,6 +174,40 @@ class DialogueClassifier:
         changed = {k: v for k, v in self.get_params().items() if v != getattr(default, k)}
         return f"DialogueClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
+    # -- scikit-learn's estimator tags (by hand: importing dialogcls must not import scikit-learn) --
+    #: Read by ``sklearn.base.is_classifier`` before scikit-learn 1.6.
+    _estimator_type = "classifier"
+
+    def __sklearn_tags__(self) -> Any:
+        """Tags for scikit-learn >= 1.6: a binary classifier of texts (a list of posts, a 2-D array of
+        one text column, or a DataFrame with ``text`` and metadata columns), fitted with labels."""
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(multi_class=False),
+                    input_tags=InputTags(one_d_array=True, two_d_array=True, string=True))
+
+    def _more_tags(self) -> dict[str, Any]:
+        """The same tags for scikit-learn < 1.6."""
+        return {"binary_only": True, "requires_y": True, "X_types": ["1darray", "2darray", "string"]}
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether ``fit`` ran (or the model was loaded), for ``sklearn.utils.validation.check_is_fitted``."""
+        return hasattr(self, "coef_")
+
+    def _check_classes(self, y: np.ndarray) -> None:
+        """Refuse training labels that cannot make a model: one class only, or fewer posts of a label
+        than the ``cv`` calibration folds need (E305, instead of a solver's message from inside a fold)."""
+        counts = {label: int(np.sum(y == label)) for label in LABELS}
+        if min(counts.values()) == 0:
+            raise DialogclsError("E305", f"the training labels hold only one class, {sorted(set(y.tolist()))}; a "
+                                         "model needs posts of both classes, dialogue and broadcast")
+        rare, common = sorted(LABELS, key=counts.get)
+        if counts[rare] < self.cv:
+            raise DialogclsError("E305", f"the training labels hold {counts[rare]} {rare} and {counts[common]} "
+                                         f"{common} posts; calibration splits them into cv={self.cv} folds, so "
+                                         f"each class needs at least {self.cv} posts: add {rare} posts or lower cv")
+
     # -- learning -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Sequence[str], *, kinds: Sequence[str] | None = None,
             sample_weight: Sequence[float] | None = None,
@@ -173,9 +222,7 @@ class DialogueClassifier:
         check_labels(y, kinds)
         if len(y) != len(posts):
             raise DialogclsError("E301", f"{len(posts)} posts but {len(y)} labels")
-        if len(set(y.tolist())) < 2:
-            raise DialogclsError("E305", f"the training labels hold only {sorted(set(y.tolist()))}; a model "
-                                         "needs posts of both labels, dialogue and broadcast")
+        self._check_classes(y)
         self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams,
                                                       ngram_weight=self.ngram_weight)
         groups = np.arange(len(posts))
@@ -199,7 +246,8 @@ class DialogueClassifier:
         shared = None
         for s in range(n_strata):
             rows = np.flatnonzero(strata == s)
-            if len(set(y[rows].tolist())) < 2 or min(np.sum(y[rows] == label) for label in LABELS) < self.cv:
+            # distinct posts (groups), not rows: metadata dropout doubles the rows, not the posts
+            if min(len(np.unique(groups[rows][y[rows] == label])) for label in LABELS) < self.cv:
                 shared = shared or self._fit_calibrated(features, y, weight, groups)
                 self.coef_[s], self.intercept_[s], self.calibration_[s] = shared
             else:
@@ -215,7 +263,6 @@ class DialogueClassifier:
             self.kind_classes_ = np.asarray(kind_model.classes_, dtype=object)
             self.kind_coef_ = np.column_stack([e.coef_.ravel() for e in kind_model.estimators_])
             self.kind_intercept_ = np.array([e.intercept_[0] for e in kind_model.estimators_])
-        self.n_features_in_ = features.shape[1]
         return self
 
     def _fit_calibrated(self, features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray,
@@ -324,20 +371,41 @@ class DialogueClassifier:
         return self.batch(batch, batch_size=max(len(batch), 1), top_cues=top_cues).predictions(batch.id)
 
     # -- prediction -----------------------------------------------------------------------------
-    def transform(self, X: Any) -> sp.csr_matrix:
-        """Feature matrix of ``X``."""
+    def _features(self, posts: PostBatch) -> sp.csr_matrix:
+        """Feature matrix of ``posts`` (private: the classifier is not a transformer)."""
         self._check_fitted()
-        return self.featurizer_.featurize(as_batch(X))[1]
+        return self.featurizer_.featurize(posts)[1]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_``."""
+        self._check_fitted()
         posts = as_batch(X)
-        features = self.transform(posts)
+        features = self._features(posts)
         p = self.p_dialogue(features, self.strata(posts))
         return np.column_stack([1 - p, p])
 
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Per post, the log-odds of dialogue minus the log-odds of the post's threshold: positive
+        where :meth:`predict` says ``dialogue`` (``classes_[1]``), as for scikit-learn's binary
+        classifiers. Within a stratum it orders posts as ``p_dialogue`` does; the thresholds differ
+        between top-level and reply-shaped posts, so across strata it may not.
+
+        Example
+        -------
+        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "Neu: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+        >>> (clf.decision_function(["@b Danke dir!", "Neu: a.b/c"]) > 0).tolist()
+        [True, False]
+        """
+        self._check_fitted()
+        posts = as_batch(X)
+        shaped = reply_shaped(posts)
+        threshold = np.where(shaped, self.reply_shaped_threshold, self.top_level_threshold)
+        threshold = np.clip(threshold, 1e-12, 1 - 1e-12)
+        return self._log_odds(self._features(posts), self._strata_of(shaped)) - np.log(threshold / (1 - threshold))
+
     def predict(self, X: Any) -> np.ndarray:
         """``dialogue`` or ``broadcast`` per post."""
+        self._check_fitted()
         posts = as_batch(X)
         return self.labels(self.predict_proba(posts)[:, 1], reply_shaped(posts))
 
@@ -361,11 +429,15 @@ class DialogueClassifier:
 
     def p_dialogue(self, features: sp.csr_matrix, strata: np.ndarray) -> np.ndarray:
         """Calibrated probability of dialogue from a feature matrix and each post's stratum."""
+        return 1.0 / (1.0 + np.exp(-self._log_odds(features, strata)))
+
+    def _log_odds(self, features: sp.csr_matrix, strata: np.ndarray) -> np.ndarray:
+        """Calibrated log-odds of dialogue, ``-(a * score + b)`` with each stratum's Platt ``(a, b)``."""
         self._check_fitted()
         scores = np.asarray(features @ self.coef_.T).reshape(features.shape[0], -1) + self.intercept_
         rows = np.arange(features.shape[0])
         a, b = self.calibration_[strata, 0], self.calibration_[strata, 1]
-        return 1.0 / (1.0 + np.exp(a * scores[rows, strata] + b))
+        return -(a * scores[rows, strata] + b)
 
     def predict_kind(self, features: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
         """The most likely kind consistent with each label (``reply``/``invite`` for dialogue …)."""
@@ -418,8 +490,8 @@ class DialogueClassifier:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
-            raise DialogclsError("E307", "this DialogueClassifier is not fitted yet; call fit(posts, labels) "
-                                         "or load a model with dialogcls.load()")
+            raise _not_fitted_error_class()("E307", "this DialogueClassifier is not fitted yet; call "
+                                                    "fit(posts, labels) or load a model with dialogcls.load()")
 
     def to_disk(self, directory: Any, **card: Any) -> Any:
         """Write this model as an artifact folder (see :func:`dialogcls.artifact.save`)."""
@@ -486,11 +558,33 @@ class DialogueClassifier:
             setattr(model, f"{name}_", array)
         if n_kinds and not set(model.kind_classes_) <= {k for kinds in KINDS.values() for k in kinds}:
             raise DialogclsError("E208", f"unknown kinds {list(model.kind_classes_)} in the model")
-        model.n_features_in_ = n_columns
         return model
 
 
 _CUE_NAMES = FEATURE_NAMES + list(NGRAM_BLOCKS)
+
+
+def _not_fitted_error_class() -> type:
+    """E307's class: a :class:`DialogclsError` that is also scikit-learn's ``NotFittedError`` (as
+    ``check_is_fitted`` raises), made on this error path only, so that scoring never imports
+    scikit-learn."""
+    cls = globals().get("NotFittedDialogclsError")
+    if cls is None:
+        try:
+            from sklearn.exceptions import NotFittedError
+        except ImportError:  # pragma: no cover - scikit-learn is a dependency
+            return DialogclsError
+        cls = type("NotFittedDialogclsError", (DialogclsError, NotFittedError),
+                   {"__module__": __name__, "__doc__": "E307: the classifier is not fitted."})
+        globals()["NotFittedDialogclsError"] = cls
+    return cls
+
+
+def __getattr__(name: str) -> Any:
+    # Lets pickle find the lazily made NotFittedDialogclsError in a fresh process.
+    if name == "NotFittedDialogclsError":
+        return _not_fitted_error_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _first_index(inverse: np.ndarray, n_unique: int) -> np.ndarray:
