@@ -80,3 +80,12 @@ def test_to_disk_and_from_disk_round_trip(small_table_model, tmp_path):
     np.testing.assert_array_equal(loaded.batch(PostBatch.from_columns(texts)).p_dialogue,
                                   small_table_model.batch(PostBatch.from_columns(texts)).p_dialogue)
     assert sorted(p.name for p in folder.iterdir()) == ["README.md", "meta.json", "weights.npz"]
+
+
+def test_a_fitted_model_pickles_for_process_pools(tiny_model):
+    import pickle
+
+    texts = ["@anna Danke dir!", "Neu im Shop: https://t.co/x"]
+    copy = pickle.loads(pickle.dumps(tiny_model))
+    assert copy.batch(PostBatch.from_columns(texts)).p_dialogue.tolist() == \
+        tiny_model.batch(PostBatch.from_columns(texts)).p_dialogue.tolist()

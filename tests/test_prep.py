@@ -93,3 +93,17 @@ def test_doc_maker_rebuilds_pipelines_to_bound_the_string_store():
         maker(f"@user{i} https://t.co/{i} danke", "de")
     assert maker.rebuilds > 0
     assert len(maker.nlp("de").vocab.strings) <= 2_000 + 10
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_social_pipeline_round_trips_through_to_disk_and_spacy_load(tmp_path, lang):
+    import spacy
+
+    from dialogcls.prep import make_nlp
+
+    make_nlp(lang).to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    assert [t.text for t in loaded("@anna Danke 🙏 /je https://t.co/x")] == ["@anna", "Danke", "🙏", "/je", "https://t.co/x"]
+    (tmp_path / "nlp" / "tokenizer").write_text('{"tokenizer": "other"}', encoding="utf-8")
+    with pytest.raises(Exception, match="E231"):
+        spacy.load(tmp_path / "nlp")

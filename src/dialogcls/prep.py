@@ -18,14 +18,18 @@ Example
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .errors import DialogclsError
 from .lexicon import CUE_NAMES, cues_for, function_words, verb_first
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -523,6 +527,46 @@ class SocialTokenizer:
         for text in texts:
             yield self(text)
 
+    # The tokenizer has no state beyond the compiled pattern: what it writes names its version, so
+    # that ``nlp.to_disk`` / ``spacy.load`` round-trip a pipeline that uses it.
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps({"tokenizer": SOCIAL_TOKENIZER}).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "SocialTokenizer":
+        _check_tokenizer_data(data)
+        return self
+
+    def to_disk(self, path: str | os.PathLike, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).write_bytes(self.to_bytes())
+
+    def from_disk(self, path: str | os.PathLike, *, exclude: Iterable[str] = ()) -> "SocialTokenizer":
+        return self.from_bytes(Path(path).read_bytes())
+
+
+#: The name under which spaCy finds the tokenizer (the ``spacy_tokenizers`` entry point).
+SOCIAL_TOKENIZER = "dialogcls.SocialTokenizer.v1"
+
+
+def create_social_tokenizer() -> "Callable[[spacy.language.Language], SocialTokenizer]":
+    """The registered tokenizer factory: ``[nlp.tokenizer] @tokenizers = "dialogcls.SocialTokenizer.v1"``
+    in a pipeline's config (spaCy finds it through the package's entry points, without importing
+    dialogcls first)."""
+    def make(nlp: "spacy.language.Language") -> SocialTokenizer:
+        return SocialTokenizer(nlp.vocab)
+
+    return make
+
+
+def _check_tokenizer_data(data: bytes) -> None:
+    try:
+        name = json.loads(data.decode("utf-8")).get("tokenizer")
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        name = None
+    if name != SOCIAL_TOKENIZER:
+        raise DialogclsError("E231", f"the tokenizer data names {name!r}, not {SOCIAL_TOKENIZER!r}: the pipeline "
+                                     "folder was written by another tokenizer or is damaged; rebuild it with "
+                                     "dialogcls.prep.make_nlp")
+
 
 def make_nlp(lang: str, *, pipeline: str | None = None) -> "spacy.language.Language":
     """A spaCy pipeline for ``lang`` with the social tokenizer and lookup lemmas.
@@ -540,11 +584,11 @@ def make_nlp(lang: str, *, pipeline: str | None = None) -> "spacy.language.Langu
 
     if pipeline is not None:
         nlp = spacy.load(pipeline)
+        nlp.tokenizer = SocialTokenizer(nlp.vocab)
     else:
-        nlp = spacy.blank(lang)
+        nlp = spacy.blank(lang, config={"nlp": {"tokenizer": {"@tokenizers": SOCIAL_TOKENIZER}}})
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()
-    nlp.tokenizer = SocialTokenizer(nlp.vocab)
     return nlp
 
 
@@ -585,5 +629,5 @@ class DocMaker:
 __all__ = [
     "TOKEN_PATTERN", "KIND_NAMES", "TypeTable", "TokenBatch", "SocialTokenizer", "DocMaker",
     "tokenize", "token_kind", "normalise_token", "tokenize_batch", "detect_languages",
-    "build_lemma_map", "make_nlp", "phrase_cues", "per_post_sum", "stable_hash",
+    "build_lemma_map", "make_nlp", "create_social_tokenizer", "SOCIAL_TOKENIZER", "phrase_cues", "per_post_sum", "stable_hash",
 ]
