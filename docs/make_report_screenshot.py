@@ -103,7 +103,8 @@ def synthetic_posts(seed: int = 5) -> pd.DataFrame:
                 if account == "ShopCo" and label == "broadcast" and rng.random() < 0.3:
                     kind, text, is_reply = "promo", PROMO_REPLY.format(user=user), True
                 add(author=account, created_at=when, text=text, label=label, p_dialogue=p,
-                    kind=kind, is_reply=is_reply, reply_to_id=None)
+                    kind=kind, is_reply=is_reply, reply_to_id=None,
+                    platform=str(rng.choice(["twitter", "facebook", "instagram"], p=[0.6, 0.3, 0.1])))
             for _ in range(rng.poisson(questions)):
                 asked = month.start_time + pd.Timedelta(minutes=int(rng.integers(0, 27 * 24 * 60)))
                 user = f"user{rng.integers(1, 40)}"
@@ -120,7 +121,7 @@ def synthetic_posts(seed: int = 5) -> pd.DataFrame:
     return frame
 
 
-def screenshot(html: Path, png: Path, *, width: int = 1280, height: int = 2000) -> None:
+def screenshot(html: Path, png: Path, *, width: int = 1280, height: int = 2200) -> None:
     """Render ``html`` in headless Chromium and save a PNG of the first ``height`` pixels."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
@@ -138,7 +139,8 @@ def main() -> None:
     parser.add_argument("--html", type=Path, help="also keep the HTML report here")
     args = parser.parse_args()
     accounts = list(ACCOUNTS)
-    rep = report(synthetic_posts(), by="author", period="M", accounts=accounts, min_posts=5)
+    rep = report(synthetic_posts(), by="author", period="M", accounts=accounts, min_posts=5, estimator="cc",
+                 source="docs/make_report_screenshot.py (fictional posts)")
     with tempfile.TemporaryDirectory() as tmp:
         html = rep.to_html(args.html or Path(tmp) / "report.html")
         screenshot(html, args.output)

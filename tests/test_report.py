@@ -271,11 +271,37 @@ def test_string_ids_and_string_flags(posts):
     assert table.loc["shopco", "promotional_replies"] == 2
 
 
-def test_unknown_is_reply_is_left_out_of_the_share(posts):
+def test_unknown_is_reply_falls_back_on_the_text(posts):
+    # Deliberate change (issue 10): reply shape comes from dialogcls.rules.reply_shaped, so a post
+    # with an unknown flag is reply-shaped when it opens with an @handle, as the classifier sees it.
     posts["is_reply"] = posts["is_reply"].astype(object)
-    posts.loc[posts["id"] == 12, "is_reply"] = ""  # the codebook: empty when unknown
+    posts.loc[posts["id"].isin([12, 13]), "is_reply"] = ""  # the codebook: empty when unknown
     table = by_account(report(posts, period=None))
-    assert table.loc["shopco", "structural_reply_share"] == pytest.approx(4 / 9)
+    # 12 ("Spring sale ...") stays top-level, 13 ("@bob So sorry! ...") stays reply-shaped.
+    assert table.loc["shopco", "structural_replies"] == 4
+    assert table.loc["shopco", "structural_reply_share"] == pytest.approx(0.4)
+
+
+def test_reply_to_id_marks_replies_and_self_threads(posts):
+    # Without is_reply, a reply_to_id marks a reply; a reply to one's own post is a self-thread.
+    rows = posts.drop(columns="is_reply")
+    extra = pd.DataFrame([
+        (30, "newsdesk", "2024-03-13T07:00:00Z", "Thanks for asking, it starts at 8.", "dialogue", 0.9, "reply", 109),
+        (31, "newsdesk", "2024-03-14T07:00:00Z", "More on this in our live blog.", "broadcast", 0.1, "news", 30),
+    ], columns=[c for c in COLUMNS if c != "is_reply"])
+    table = by_account(report(pd.concat([rows, extra], ignore_index=True), period=None, estimator="cc"))
+    # newsdesk: 30 replies to cara's question 109 (reply-shaped), 31 continues its own thread (not).
+    assert table.loc["newsdesk", "structural_replies"] == 1
+    assert table.loc["newsdesk", "promotional_replies"] == 0
+
+
+def test_unreadable_flag_names_the_row(posts):
+    from dialogcls.errors import DialogclsError
+
+    posts["is_reply"] = posts["is_reply"].astype(object)
+    posts.loc[2, "is_reply"] = "maybe"
+    with pytest.raises(DialogclsError, match=r"E456.*row 3.*is_reply"):
+        report(posts)
 
 
 def test_without_thread_columns_the_answer_columns_are_empty(posts):
@@ -365,15 +391,18 @@ def test_invalid_period_is_explained(posts):
 # --------------------------------------------------------------------------------------------
 
 
-def test_examples_are_the_most_confident_posts(rep):
+def test_examples_are_the_most_confident_posts_per_kind(rep):
     shop = rep.examples[rep.examples["author"] == "shopco"]
     dialogue = shop[shop["label"] == "dialogue"]
     broadcast = shop[shop["label"] == "broadcast"]
+    # Dialogue kinds in codebook order (reply, invite), most confident first within a kind.
+    assert dialogue["kind"].tolist() == ["reply", "reply", "invite"]
     assert dialogue["p_dialogue"].tolist() == [0.93, 0.88, 0.80]
-    assert broadcast["p_dialogue"].tolist() == [0.03, 0.04, 0.06]
-    assert list(shop["label"]) == ["dialogue"] * 3 + ["broadcast"] * 3
+    # Broadcast kinds in codebook order; at most N_EXAMPLES (2) per kind, lowest p first.
+    assert broadcast["kind"].tolist() == ["promo", "promo", "recruiting", "event", "notice", "share"]
+    assert broadcast["p_dialogue"].tolist() == [0.03, 0.15, 0.04, 0.06, 0.07, 0.10]
     news = rep.examples[rep.examples["author"] == "newsdesk"]
-    assert news["label"].tolist() == ["broadcast"] * 3
+    assert news["kind"].tolist() == ["news", "news", "event", "share"]
     assert set(rep.examples["author"]) == {"cityworks", "newsdesk", "shopco"}
 
 
@@ -409,8 +438,9 @@ def test_posts_without_label_are_scored_first(posts, monkeypatch):
     fake.classify_frame = classify_frame
     monkeypatch.setitem(sys.modules, "dialogcls.api", fake)
     unscored = posts.drop(columns=["label", "p_dialogue"])
-    rep = report(unscored, accounts=["shopco"], period=None, model="my-model")
-    assert calls == [(len(ROWS), "my-model")]
+    my_model = types.SimpleNamespace(name="my-model")  # a model object (a str would be a model folder)
+    rep = report(unscored, accounts=["shopco"], period=None, model=my_model)
+    assert calls == [(len(ROWS), my_model)]
     assert by_account(rep).loc["shopco", "dialogue"] == 3
 
 
@@ -421,10 +451,10 @@ def test_summary_names_who_talks_and_who_broadcasts(rep):
     assert "shopco (30 %) mostly broadcasts with some dialogue" in text
 
 
-def test_to_csv_writes_the_three_tables(rep, tmp_path):
+def test_to_csv_writes_the_tables(rep, tmp_path):
     paths = rep.to_csv(tmp_path / "csv")
-    assert [path.name for path in paths] == ["accounts.csv", "periods.csv", "examples.csv"]
-    accounts, periods, examples = (pd.read_csv(path) for path in paths)
+    assert [path.name for path in paths] == ["accounts.csv", "periods.csv", "platforms.csv", "examples.csv"]
+    accounts, periods, _, examples = (pd.read_csv(path) for path in paths)
     assert accounts["author"].tolist() == rep.accounts["author"].tolist()
     assert accounts["posts"].tolist() == [6, 10, 5]
     assert len(periods) == len(rep.periods)
@@ -437,14 +467,24 @@ def test_to_csv_writes_the_three_tables(rep, tmp_path):
 
 
 def test_html_is_self_contained(rep, posts, tmp_path):
+    import base64
+    import hashlib
+    import re
+
     path = rep.to_html(tmp_path / "out" / "report.html")
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count("<svg") == 2  # ranking and trend
-    assert page.count("<table") == 2  # accounts and periods
+    # ranking, kinds, trend (shopco's March has 10 posts), answers per account
+    assert page.count("<svg") == 4
+    assert page.count("<table") == 2  # accounts and periods (no platform column)
     assert page.count('<article class="examples">') == 3
-    for forbidden in ("<script", "<link", "<iframe", "<img", "@import", "url(http"):
+    for forbidden in ("<script src", "<link", "<iframe", "<img", "@import", "url(http", "<object"):
         assert forbidden not in page
+    # One inline script, allowed by its hash and nothing else (no network, no other script).
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 1 and page.count("<script") == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page and "default-src 'none'" in page
     # Links only occur inside the (escaped) post texts.
     rest = page
     for text in posts["text"]:
@@ -453,6 +493,7 @@ def test_html_is_self_contained(rep, posts, tmp_path):
     # Post texts are escaped.
     assert "&lt;b&gt;today&lt;/b&gt;" in page and "<b>today</b>" not in page
     assert html.escape(rep.summary()) in page
+    assert "Noto Color Emoji" in page  # a font stack that shows emoji
 
 
 def test_account_names_are_escaped(posts):
@@ -479,12 +520,12 @@ def test_rendering_leaves_matplotlib_state_alone(rep):
     assert dict(matplotlib.rcParams) == params
 
 
-def test_docstring_examples():
+@pytest.mark.parametrize("module", ["report", "accounts", "threads", "quantify", "report_html", "report_charts"])
+def test_docstring_examples(module):
     import doctest
+    import importlib
 
-    import dialogcls.report
-
-    result = doctest.testmod(dialogcls.report, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(importlib.import_module(f"dialogcls.{module}"), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -521,7 +562,7 @@ def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 def test_chromium_renders_the_dom(rep, tmp_path):
     path = rep.to_html(tmp_path / "report.html")
     dom = run_chromium(tmp_path, "--dump-dom", path.as_uri()).stdout
-    assert dom.count("<svg") == 2
+    assert dom.count("<svg") == 4
     assert dom.count("<tr>") == 1 + 3 + 1 + len(rep.periods)  # header and body rows
     assert "cityworks" in dom and "Dialogue share per account" in dom
 

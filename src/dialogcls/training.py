@@ -29,22 +29,53 @@ from .io import read_labelled
 from .model import DialogueClassifier
 
 
-def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5,
+def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5, source: str = "the training data",
                    **params: Any) -> dict[str, Any]:
-    """Out-of-fold macro-F1 and accuracy of a classifier with ``params``, next to the reply rule."""
+    """Out-of-fold macro-F1 and accuracy of a classifier with ``params``, next to the reply rule, and
+    the classifier's true- and false-positive rates per language and reply stratum.
+
+    Every post is scored once by the model of the fold that left it out, with its metadata and
+    without (text only). Returns ``folds``, ``macro_f1``, ``accuracy``, ``rule_macro_f1``; ``rates``:
+    ``{"with_metadata": ..., "text_only": ...}`` in the form of
+    :meth:`dialogcls.quantify.Rates.to_dict` (what the share estimator ``acc`` corrects with); and
+    ``out_of_fold``: the out-of-fold ``label``, ``p_dialogue`` and ``lang`` arrays per condition.
+
+    Example
+    -------
+    >>> from dialogcls.records import PostBatch
+    >>> texts = [f"@u{i} Danke für deine Nachricht!" for i in range(6)] + [f"Neu: Modell {i}" for i in range(6)]
+    >>> result = cross_validate(PostBatch.from_columns(texts), ["dialogue"] * 6 + ["broadcast"] * 6, cv=2,
+    ...                         n_features=2**10)
+    >>> sorted(result["rates"]), result["out_of_fold"]["with_metadata"]["label"].shape
+    (['text_only', 'with_metadata'], (12,))
+    """
     from sklearn.model_selection import StratifiedKFold
 
+    from .quantify import measure_rates
+    from .rules import stratum
+
     labels = np.asarray(labels, dtype=object)
-    predicted = np.empty(len(labels), dtype=object)
+    conditions = {"with_metadata": posts, "text_only": posts.without_metadata()}
+    out_of_fold = {name: {"label": np.empty(len(labels), dtype=object), "p_dialogue": np.zeros(len(labels)),
+                          "lang": np.empty(len(labels), dtype=object)} for name in conditions}
     for train_index, test_index in StratifiedKFold(n_splits=cv, shuffle=True, random_state=0).split(
             np.zeros(len(labels)), labels):
         model = DialogueClassifier(**{**params, "cv": min(params.get("cv", 5), 3)})
         # The folds judge the label only: no kind model is fitted inside them.
         model.fit(posts.take(train_index), labels[train_index])
-        predicted[test_index] = model.predict(posts.take(test_index))
+        for name, condition in conditions.items():
+            result = model.batch(condition.take(test_index))
+            for key in ("label", "p_dialogue", "lang"):
+                out_of_fold[name][key][test_index] = getattr(result, key)
+    predicted = out_of_fold["with_metadata"]["label"]
     model_scores, rule_scores = scores(labels, predicted), scores(labels, reply_rule(posts))
+    rates = {name: measure_rates(labels, out_of_fold[name]["label"], out_of_fold[name]["lang"],
+                                 stratum(condition),
+                                 source=f"{cv}-fold cross-validation on {source}"
+                                        + (", text only" if name == "text_only" else "")).to_dict()
+             for name, condition in conditions.items()}
     return {"folds": cv, "macro_f1": model_scores["macro_f1"], "accuracy": model_scores["accuracy"],
-            "rule_macro_f1": rule_scores["macro_f1"]}
+            "rule_macro_f1": rule_scores["macro_f1"], "rates": rates, "out_of_fold": out_of_fold}
 
 
 def cell_dialogue_shares(posts: Any, labels: Sequence[str], *, prior_strength: float = 20.0) -> dict[str, dict[str, float]]:
@@ -78,19 +109,45 @@ def cell_dialogue_shares(posts: Any, labels: Sequence[str], *, prior_strength: f
     return table
 
 
-def train_artifact(data: str | os.PathLike, output: str | os.PathLike, *, fmt: str | None = None,
+def train_artifact(data: str | os.PathLike | None, output: str | os.PathLike, *, fmt: str | None = None,
                    text_column: str = "text", label_column: str = "label", kind_column: str | None = "kind",
                    columns: Mapping[str, str] | None = None, eval_sets: Sequence[str | os.PathLike] = (),
-                   cv: int = 5, **params: Any) -> dict[str, Any]:
+                   cv: int | None = None, base: Any = None, add: Any = None, add_share: float | None = None,
+                   **params: Any) -> dict[str, Any]:
     """Train on ``data``, cross-validate, score ``eval_sets``, and write the artifact to ``output``.
+
+    With ``add`` (coded posts, e.g. a sample sheet), the model ``base`` (``"default"``, a model
+    folder) is adapted instead: retrained with its own parameters on ``data`` (its corpus; None for
+    the checkout's ``data/train.jsonl``) plus the coded posts, weighted to ``add_share`` of the
+    training weight (:mod:`dialogcls.adapt`); ``cv`` folds of the coded posts are scored out of fold.
+    The column options then apply to ``add``. ``cv`` defaults to 5 (to the base's for ``add``).
 
     Returns a summary: rows, cross-validation scores, held-out scores and the artifact path.
     """
-    posts, labels, kinds = read_labelled(data, text_column=text_column, label_column=label_column,
-                                         kind_column=kind_column, columns=columns, fmt=fmt)
-    params = {**params, "cv": cv}
-    cross = cross_validate(posts, labels, **params)
-    model = DialogueClassifier(**params).fit(posts, labels, kinds=kinds)
+    adapted = None
+    if add is not None or base is not None:
+        from .adapt import ADDED_SHARE, cross_validate_added, prepare
+        from .errors import DialogclsError
+
+        if add is None:
+            raise DialogclsError("E337", "a base model is retrained only with coded posts to add: pass add= "
+                                         "(--add FILE)")
+        adapted = prepare(add, base=base if base is not None else "default", corpus=data,
+                          share=ADDED_SHARE if add_share is None else add_share, fmt=fmt, text_column=text_column,
+                          label_column=label_column, kind_column=kind_column, columns=columns)
+        posts, labels, kinds = adapted.posts, adapted.labels, adapted.kinds
+        params = {**adapted.params, **params, "cv": cv or adapted.params.get("cv", 5)}
+        cross = cross_validate_added(adapted, params)
+    else:
+        posts, labels, kinds = read_labelled(data, text_column=text_column, label_column=label_column,
+                                             kind_column=kind_column, columns=columns, fmt=fmt)
+        params = {**params, "cv": cv or 5}
+        cross = cross_validate(posts, labels, source=Path(data).name if isinstance(data, (str, os.PathLike))
+                               else "in-memory data", **params)
+    rates = cross.pop("rates")
+    cross.pop("out_of_fold", None)
+    model = DialogueClassifier(**params).fit(posts, labels, kinds=kinds,
+                                             sample_weight=None if adapted is None else adapted.weights)
     held_out = {}
     for path in eval_sets:
         eval_posts, eval_labels, _ = read_labelled(path, text_column=text_column, label_column=label_column,
@@ -103,10 +160,18 @@ def train_artifact(data: str | os.PathLike, output: str | os.PathLike, *, fmt: s
                 "rows": len(labels),
                 "sha256": file_sha256(data) if isinstance(data, (str, os.PathLike)) and Path(data).is_file() else None,
                 "labels": {label: int(np.sum(np.asarray(labels) == label)) for label in sorted(set(labels))}}
-    metrics = {"cross_validation": cross, "held_out": held_out}
-    path = save(model, output, training=training, metrics=metrics,
-                card=model_card(training, metrics, model.get_params()))
-    return {"rows": len(labels), "cross_validation": cross, "held_out": held_out, "path": str(path)}
+    if adapted is not None:  # what was added: counts, weight and sha256 of the file, never the texts
+        training = adapted.training
+    # "rates": what the report's share estimator acc corrects with (dialogcls.quantify).
+    metrics = {"cross_validation": cross, "held_out": held_out, "rates": rates}
+    card = model_card(training, metrics, model.get_params())
+    if adapted is not None:
+        from .adapt import adapted_card
+
+        card = adapted_card(card, training, cross)
+    path = save(model, output, training=training, metrics=metrics, card=card)
+    return {"rows": len(labels), "cross_validation": cross, "held_out": held_out, "rates": rates, "path": str(path),
+            "training": training}
 
 
 def _summary(evaluation: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +188,23 @@ def _summary(evaluation: Mapping[str, Any]) -> dict[str, Any]:
         "top_level_dialogue_f1": evaluation["top_level_dialogue_f1"],
         "reply_shaped_broadcast_f1": evaluation["reply_shaped_broadcast_f1"],
     }
+
+
+def _rates_lines(rates: Mapping[str, Any] | None) -> list[str]:
+    """The card's table of the out-of-fold true- and false-positive rates per stratum (for ``acc``)."""
+    if not rates:
+        return []
+    lines = ["Out-of-fold rates per reply stratum, as the account report's adjusted share estimator (`acc`)",
+             "uses them (`metrics.rates` in `meta.json` has them per language too):", "",
+             "| input | stratum | dialogue posts | true-positive rate | broadcast posts | false-positive rate |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for condition, table in rates.items():
+        for cell, entry in table.get("cells", {}).items():
+            if cell.startswith("*|"):
+                lines.append(f"| {condition.replace('_', ' ')} | {cell[2:].replace('*', 'all posts')} | "
+                             f"{entry['tp'] + entry['fn']} | {entry['tpr']} | {entry['fp'] + entry['tn']} | "
+                             f"{entry['fpr']} |")
+    return lines + [""]
 
 
 def model_card(training: Mapping[str, Any], metrics: Mapping[str, Any], params: Mapping[str, Any]) -> str:
@@ -193,6 +275,7 @@ def model_card(training: Mapping[str, Any], metrics: Mapping[str, Any], params: 
                 f"{by_lang.get('en', {}).get('macro_f1', float('nan')):.3f} |")
         lines.append("")
     lines += [
+        *_rates_lines(metrics.get("rates")),
         "Scores on real posts are in `benchmarks/RESULTS.md` (run `python benchmarks/accuracy.py`).",
         "",
         "## Limits",
