@@ -309,7 +309,8 @@ def estimate(groups: np.ndarray, labelled_dialogue: np.ndarray, p_dialogue: np.n
         if rates is not None:
             if cell_names is None:
                 raise DialogclsError("E453", "estimate needs cell_names together with rates")
-            tpr, fpr = (np.array(values) for values in zip(*(rates.tpr_fpr(name) for name in cell_names)))
+            pairs = [rates.tpr_fpr(name) for name in cell_names]
+            tpr, fpr = (np.array([pair[i] for pair in pairs], dtype=float) for i in (0, 1))
             out["acc"] = _acc(count, tpr, fpr)
         else:
             out["acc"] = np.full(n_groups, np.nan)
