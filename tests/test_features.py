@@ -112,3 +112,22 @@ def test_rows_do_not_depend_on_the_rest_of_the_batch():
 def test_empty_batch_and_empty_text():
     assert FEATURIZER.transform(PostBatch.from_columns([])).shape == (0, FEATURIZER.n_columns)
     assert FEATURIZER.transform(PostBatch.from_columns([""])).shape == (1, FEATURIZER.n_columns)
+
+
+@pytest.mark.parametrize("text, turn", [
+    ("A3: Cigna-style answer to a participant's question #MoneyChat", 1.0),
+    ("Q1: What's the biggest money myth you grew up with? #MoneyChat", 1.0),
+    ("A2 (1/2): Gute Frage! Die Förderung gilt auch für Altbauten.", 1.0),
+    ("Antwort 2: Ja, die Anmeldung geht auch online.", 1.0),
+    ("A380: our biggest aircraft is back on the Dubai route", 0.0),
+    ("Q1 2026: revenue up 4 %", 0.0),
+])
+def test_chat_turn_labels_open_questions_and_answers_inside_a_chat(text, turn):
+    assert named(text)["chat_turn"] == turn
+
+
+def test_only_an_explicit_request_for_answers_is_a_top_level_invitation():
+    # Codebook rule 6: "are you …?" and "favourite" open rhetorical teasers as often as invitations.
+    assert named("Are you ready for summer? Our favourite deals are here")["toplevel_invite"] == 0
+    assert named("Coffee or tea? Tell us in the comments!")["toplevel_invite"] > 0
+    assert named("@anna Tell us more, please!")["toplevel_invite"] == 0  # reply-shaped

@@ -37,7 +37,7 @@ from .records import PostBatch
 from .rules import reply_shaped
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 4
+FEATURE_SCHEMA_VERSION = 5
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
@@ -73,11 +73,13 @@ FEATURE_DOCS: dict[str, str] = {
     "handle_as_subject": "the leading @handle is what the post reports about (a comma, a dash or a reporting "
                          "verb follows): about someone, not to them (codebook rule 4)",
     "name_dash_start": "opens with a name and a dash, as replies to comments do ('Jana K. - ...')",
+    "chat_turn": "opens with a live-chat turn label ('Q1:', 'A3:', 'F2:', 'Antwort 2:'): a question or an "
+                 "answer inside a chat (codebook rule 8)",
     "words_after_question": "words after the last question mark (a question the post answers itself)",
     "replyish_promo": "reply-shaped and promotional (promo, cta, event; a link alone is no promotion)",
     "replyish_personal": "reply-shaped and personal (thanks, apology, help, you)",
-    "toplevel_invite": "not reply-shaped and asks the audience for their answer (tell us, your favourite, "
-                       "poll); a question mark alone is no invitation (codebook rule 6)",
+    "toplevel_invite": "not reply-shaped and asks the audience for their answer (tell us, in the comments, "
+                       "what's yours); a question mark, 'are you' or 'favourite' alone is no invitation (rule 6)",
     "lang_de": "language: German",
     "lang_en": "language: English",
     "lang_mixed": "language: mixed",
@@ -368,6 +370,8 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     put("handle_as_subject", _handle_as_subject(batch, bits, lead, lengths))
     put("name_dash_start", np.fromiter((_NAME_DASH.match(text) is not None for text in posts.text),
                                        dtype=float, count=n_docs))
+    put("chat_turn", np.fromiter((_CHAT_TURN.match(text) is not None for text in posts.text),
+                                 dtype=float, count=n_docs))
     _metadata_features(out, batch, posts, lead)
     for lang in ("de", "en", "mixed"):
         put(f"lang_{lang}", (batch.lang == lang).astype(float))
@@ -375,6 +379,7 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
 
 
 _NAME_DASH = re.compile(r"\s*[A-ZÄÖÜ][\w.'-]*(?: [A-ZÄÖÜ][\w.'-]*){0,2} [-–] ")
+_CHAT_TURN = re.compile(r"\s*(?:[QAF]|Frage|Antwort)\s?\d{1,2}(?:\s*\(\d+/\d+\))?\s*[:.)]\s", re.IGNORECASE)
 _SUBJECT_PUNCTUATION = frozenset({",", "-", "–", "—"})
 
 
@@ -415,7 +420,9 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
     personal = sum(cues[:, _CUE[name]] for name in (
         "thanks", "apology", "second_person", "help_offer", "dm_request", "sympathy", "greeting",
         "details_request", "redirect", "positive_reaction"))
-    invite = cues[:, _CUE["invite_response"]] + cues[:, _CUE["opinion_ask"]] + cues[:, _CUE["poll"]]
+    # Only an explicit request for the audience's answer counts: "are you …?", "do you …?" and
+    # "favourite" open rhetorical teasers as often as real invitations (codebook rule 6).
+    invite = cues[:, _CUE["invite_response"]]
     out[:, col["replyish_promo"]] = replyish * promo
     out[:, col["replyish_personal"]] = replyish * personal
     out[:, col["toplevel_invite"]] = (1 - replyish) * invite

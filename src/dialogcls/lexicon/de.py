@@ -52,7 +52,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "lieblings", "lieblingsprodukt", "favorit", "favoriten", "meint", "meinung", "findet ihr",
         "finden sie", "würdet ihr", "würden sie", "habt ihr", "seid ihr", "kennt ihr", "erfahrung",
     ),
-    "poll": ("umfrage", "abstimmen", "abstimmung", "stimmt ab", "voting", "oder"),
+    "poll": ("umfrage", "abstimmen", "abstimmung", "stimmt ab", "voting"),
     "promo": (
         "neu", "neue", "neuen", "neues", "angebot", "angebote", "rabatt", "aktion", "sale", "gratis",
         "kostenlos", "exklusiv", "launch", "entdecken", "entdeckt", "entdecke", "jetzt", "ab sofort",

@@ -43,7 +43,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "favorite", "favourite", "thoughts", "opinion", "do you", "would you", "have you", "are you",
         "which one", "your experience", "experiences", "guess",
     ),
-    "poll": ("poll", "vote", "voting", "votes", "or"),
+    "poll": ("poll", "vote", "voting", "votes"),
     "promo": (
         "new", "launch", "launches", "launched", "introducing", "offer", "deal", "deals", "sale", "off",
         "free", "exclusive", "discover", "save", "savings", "now", "available", "shop", "collection",
