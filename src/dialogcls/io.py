@@ -99,7 +99,7 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
     >>> posts.text, labels, kinds
     (['Hi @a'], ['dialogue'], ['reply'])
     """
-    from .model import check_labels
+    from .estimator import check_labels
 
     frame = read_table(data, fmt=fmt)
     where = str(data) if isinstance(data, (str, os.PathLike)) else "the data"

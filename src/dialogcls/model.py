@@ -37,9 +37,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import DialogclsError
+from .estimator import check_classes, check_labels, fit_calibrated, fit_kinds, prior_weights
 from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction
-from .rules import CELLS, STRATA, cells, reply_shaped, stratum
+from .rules import STRATA, reply_shaped, stratum
 
 _N_NAMED = len(FEATURE_NAMES)
 #: Posts featurised at once by :meth:`DialogueClassifier.batch`; bounds memory on large inputs.
@@ -195,34 +196,18 @@ class DialogueClassifier:
         """Whether ``fit`` ran (or the model was loaded), for ``sklearn.utils.validation.check_is_fitted``."""
         return hasattr(self, "coef_")
 
-    def _check_classes(self, y: np.ndarray) -> None:
-        """Refuse training labels that cannot make a model: one class only, or fewer posts of a label
-        than the ``cv`` calibration folds need (E305, instead of a solver's message from inside a fold)."""
-        counts = {label: int(np.sum(y == label)) for label in LABELS}
-        if min(counts.values()) == 0:
-            raise DialogclsError("E305", f"the training labels hold only one class, {sorted(set(y.tolist()))}; a "
-                                         "model needs posts of both classes, dialogue and broadcast")
-        rare, common = sorted(LABELS, key=counts.get)
-        if counts[rare] < self.cv:
-            raise DialogclsError("E305", f"the training labels hold {counts[rare]} {rare} and {counts[common]} "
-                                         f"{common} posts; calibration splits them into cv={self.cv} folds, so "
-                                         f"each class needs at least {self.cv} posts: add {rare} posts or lower cv")
-
     # -- learning -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Sequence[str], *, kinds: Sequence[str] | None = None,
             sample_weight: Sequence[float] | None = None,
             featurizer: Featurizer | None = None) -> "DialogueClassifier":
         """Learn from posts ``X`` with labels ``y`` (``dialogue``/``broadcast``), optional kinds and
         optional per-post weights."""
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.multiclass import OneVsRestClassifier
-
         posts = as_batch(X)
         y = np.asarray(list(y), dtype=object)
         check_labels(y, kinds)
         if len(y) != len(posts):
             raise DialogclsError("E301", f"{len(posts)} posts but {len(y)} labels")
-        self._check_classes(y)
+        check_classes(y, self.cv)
         self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams,
                                                       ngram_weight=self.ngram_weight)
         groups = np.arange(len(posts))
@@ -243,69 +228,26 @@ class DialogueClassifier:
         self.coef_ = np.zeros((n_strata, features.shape[1]))
         self.intercept_ = np.zeros(n_strata)
         self.calibration_ = np.zeros((n_strata, 2))
+        solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter}
+        calibration = {**solver, "cv": self.cv, "method": self.calibration, "random_state": self.random_state}
         shared = None
         for s in range(n_strata):
             rows = np.flatnonzero(strata == s)
             # distinct posts (groups), not rows: metadata dropout doubles the rows, not the posts
             if min(len(np.unique(groups[rows][y[rows] == label])) for label in LABELS) < self.cv:
-                shared = shared or self._fit_calibrated(features, y, weight, groups)
+                shared = shared or fit_calibrated(features, y, weight, groups, **calibration)
                 self.coef_[s], self.intercept_[s], self.calibration_[s] = shared
             else:
-                self.coef_[s], self.intercept_[s], self.calibration_[s] = self._fit_calibrated(
-                    features[rows], y[rows], weight[rows], groups[rows])
-        self.kind_classes_ = np.empty(0, dtype=object)
-        self.kind_coef_ = np.zeros((features.shape[1], 0))
-        self.kind_intercept_ = np.zeros(0)
-        if kinds is not None:
-            kind_model = OneVsRestClassifier(LogisticRegression(
-                C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, solver="liblinear"))
-            kind_model.fit(features, np.asarray(kinds, dtype=object))
-            self.kind_classes_ = np.asarray(kind_model.classes_, dtype=object)
-            self.kind_coef_ = np.column_stack([e.coef_.ravel() for e in kind_model.estimators_])
-            self.kind_intercept_ = np.array([e.intercept_[0] for e in kind_model.estimators_])
+                self.coef_[s], self.intercept_[s], self.calibration_[s] = fit_calibrated(
+                    features[rows], y[rows], weight[rows], groups[rows], **calibration)
+        self.kind_classes_, self.kind_coef_, self.kind_intercept_ = fit_kinds(features, kinds, **solver)
         return self
 
-    def _fit_calibrated(self, features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray,
-                        groups: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-        """A logistic regression with Platt calibration on out-of-fold scores (as scikit-learn's
-        ``CalibratedClassifierCV(ensemble=False)``); returns its weights, intercept and ``(a, b)``."""
-        from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedGroupKFold
-
-        folds = list(StratifiedGroupKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
-                     .split(features, y, groups))
-        logistic = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
-                                      solver="liblinear")
-        calibrated = CalibratedClassifierCV(logistic, method=self.calibration, cv=folds, ensemble=False)
-        calibrated.fit(features, y, sample_weight=weight)
-        if list(calibrated.classes_) != list(LABELS):
-            raise DialogclsError("E305", f"training labels {list(calibrated.classes_)}; expected {list(LABELS)}")
-        fitted = calibrated.calibrated_classifiers_[0]
-        platt = fitted.calibrators[0]
-        return (fitted.estimator.coef_.ravel().copy(), float(fitted.estimator.intercept_[0]),
-                np.array([platt.a_, platt.b_], dtype=float))
-
     def _prior_weights(self, posts: PostBatch, y: np.ndarray) -> np.ndarray:
-        """Per-post weights that give each cell (or reply-shape stratum) its assumed label shares."""
-        weight = np.ones(len(y))
-        strata = stratum(posts)
-        post_cells = cells(posts)
-        named = dict(self.cell_dialogue_shares or {})
-        unknown = set(named) - set(CELLS)
-        if unknown:
-            raise DialogclsError("E306", f"unknown cells {sorted(unknown)} in cell_dialogue_shares; the cells are {list(CELLS)}")
-        covered = np.isin(post_cells, [CELLS.index(name) for name in named])
-        targets = [(post_cells == CELLS.index(name), "dialogue", share) for name, share in named.items()]
-        targets += [((strata == 0) & ~covered, "dialogue", self.top_level_dialogue_share),
-                    ((strata == 1) & ~covered, "broadcast", self.reply_shaped_broadcast_share)]
-        for in_group, label, share in targets:
-            minority = in_group & (y == label)
-            n_minority, n_rest = minority.sum(), (in_group & (y != label)).sum()
-            if share is not None and n_minority and n_rest:
-                share = min(max(float(share), 0.005), 0.995)
-                weight[minority] = share / (1 - share) * n_rest / n_minority
-        return weight
+        """Per-post training weights that give each cell or stratum its assumed label shares."""
+        return prior_weights(posts, y, top_level_dialogue_share=self.top_level_dialogue_share,
+                             reply_shaped_broadcast_share=self.reply_shaped_broadcast_share,
+                             cell_dialogue_shares=self.cell_dialogue_shares)
 
     # -- the scoring pipeline ------------------------------------------------------------------------
     def batch(self, posts: PostBatch, *, batch_size: int = DEFAULT_BATCH_SIZE, top_cues: int = 3) -> BatchResult:
@@ -594,16 +536,4 @@ def _first_index(inverse: np.ndarray, n_unique: int) -> np.ndarray:
     return first
 
 
-def check_labels(y: Iterable[str], kinds: Iterable[str] | None = None) -> None:
-    """Refuse labels and kinds outside the codebook, naming the first offender and its row."""
-    for row, label in enumerate(y):
-        if label not in LABELS:
-            raise DialogclsError("E302", f"row {row + 1}: unknown label {label!r}; the codebook's labels are {list(LABELS)}")
-    if kinds is not None:
-        for row, (label, kind) in enumerate(zip(y, kinds)):
-            if kind not in KINDS[label]:
-                raise DialogclsError("E303", f"row {row + 1}: kind {kind!r} does not belong to label {label!r}; "
-                                             f"allowed: {list(KINDS[label])}")
-
-
-__all__ = ["DialogueClassifier", "DEFAULT_BATCH_SIZE", "as_batch", "check_labels"]
+__all__ = ["DialogueClassifier", "DEFAULT_BATCH_SIZE", "as_batch"]
