@@ -179,3 +179,12 @@ def test_report_command_with_estimator_and_columns(tmp_path, capsys):
     assert main(["report", str(source), "-o", str(out), "--reply-to-id-column", "nope"]) == 3
     assert "E457" in capsys.readouterr().err
     assert main(["report", str(source), "-o", str(out), "--estimator", "median"]) == 2
+
+
+def test_report_by_a_missing_column_is_a_coded_input_error(tmp_path):
+    from dialogcls.cli import main
+
+    source = tmp_path / "posts.csv"
+    source.write_text("text,author\nHallo,a\n", encoding="utf-8")
+    assert main(["report", str(source), "--by", "nosuch", "-o", str(tmp_path / "r.html")]) == 3
+    assert not (tmp_path / "r.html").exists()

@@ -65,10 +65,9 @@ def as_frame(posts: pd.DataFrame | Iterable[Mapping[str, Any]], by: str) -> pd.D
     frame = frame.reset_index(drop=True)
     missing = [column for column in ("text", by) if column not in frame.columns]
     if missing:
-        raise ValueError(
-            f"The posts have no column {', '.join(map(repr, missing))}; the report needs 'text' "
-            f"and the grouping column by={by!r}. Columns found: {list(frame.columns)}."
-        )
+        raise DialogclsError(
+            "E458", f"the posts have no column {', '.join(map(repr, missing))}; the report needs 'text' "
+                    f"and the grouping column by={by!r} (--by): choose one of {list(frame.columns)}")
     frame["text"] = frame["text"].fillna("").astype(str)
     return frame
 
@@ -147,7 +146,7 @@ def to_periods(times: pd.Series, period: str) -> pd.Series:
     try:
         return times.dt.tz_localize(None).dt.to_period(period)
     except (ValueError, TypeError) as error:
-        raise ValueError(f"period={period!r} is not a pandas period alias; use 'W', 'M' or 'Q'.") from error
+        raise DialogclsError("E459", f"period={period!r} is not a pandas period alias; use 'W', 'M' or 'Q' (--period)") from error
 
 
 def build_tables(frame: pd.DataFrame, by: str, period: str | None, settings: ShareSettings, *,

@@ -234,7 +234,7 @@ def report(
     ('cityworks', 5, 3, 0.6)
     """
     if min_posts < 1:
-        raise ValueError(f"min_posts must be at least 1, got {min_posts}.")
+        raise DialogclsError("E460", f"min_posts must be at least 1, not {min_posts} (--min-posts)")
     if estimator is not None:
         check_estimator(estimator)
     frame = as_frame(standard_columns(posts), by)
