@@ -31,3 +31,25 @@ def test_estimator_follows_scikit_learn_conventions(tiny_rows):
     assert list(clf.classes_) == ["broadcast", "dialogue"]
     assert 0.0 <= clf.score(texts, labels) <= 1.0
     assert clf.predict_proba(texts).shape == (len(texts), 2)
+
+
+def test_repeated_posts_stay_in_one_cross_validation_fold(monkeypatch):
+    from dialogcls import training
+    from dialogcls.records import duplicate_groups
+
+    texts = [f"@u{i} Danke für deine Nachricht Nummer {i}!" for i in range(8)]
+    texts += [f"Neu im Shop: Modell {i} https://t.co/{i}" for i in range(8)]
+    texts += texts[:4]  # four posts repeated
+    labels = ["dialogue"] * 8 + ["broadcast"] * 8 + ["dialogue"] * 4
+    fitted_on = []
+    original = DialogueClassifier.fit
+
+    def record(self, X, y, **kwargs):
+        fitted_on.append(set(X.text))
+        return original(self, X, y, **kwargs)
+
+    monkeypatch.setattr(DialogueClassifier, "fit", record)
+    training.cross_validate(PostBatch.from_columns(texts), labels, cv=2, n_features=2**10, progress=False)
+    held_out = [set(texts) - seen for seen in fitted_on]
+    assert all(not (fold & seen) for fold, seen in zip(held_out, fitted_on))
+    assert duplicate_groups(texts)[16:].tolist() == [0, 1, 2, 3]

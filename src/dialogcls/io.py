@@ -135,14 +135,10 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
 
 
 def _warn_duplicates(texts: list[str], where: str) -> None:
-    first: dict[str, int] = {}
-    pairs = []
-    for row, text in enumerate(texts):
-        key = " ".join(text.split()).lower()
-        if key in first:
-            pairs.append((first[key], row))
-        else:
-            first[key] = row
+    from .records import duplicate_groups
+
+    groups = duplicate_groups(texts)
+    pairs = [(int(first), row) for row, first in enumerate(groups) if first != row]
     if pairs:
         one, other = pairs[0]
         warnings.warn(DialogclsWarning(

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from .errors import DialogclsError
 from .estimator import check_classes, check_labels, fit_calibrated, fit_kinds, prior_weights
 from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
-from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction
+from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
 
 _N_NAMED = len(FEATURE_NAMES)
@@ -210,7 +210,7 @@ class DialogueClassifier:
         check_classes(y, self.cv)
         self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams,
                                                       ngram_weight=self.ngram_weight)
-        groups = np.arange(len(posts))
+        groups = duplicate_groups(posts.text)  # a repeated post never calibrates its own twin
         weight = np.ones(len(posts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         weight = weight * self._prior_weights(posts, y)
         if self.metadata_dropout:

@@ -135,6 +135,23 @@ class BatchResult:
                 in zip(self.label, self.p_dialogue, self.lang, self.kind, self.cues, ids)]
 
 
+def duplicate_groups(texts: Sequence[str]) -> numpy.ndarray:
+    """Per post, the index of the first post with the same text (white space and case aside): the
+    groups that cross-validation keeps in one fold, so that a repeated post is never scored by a
+    model trained on its twin. Posts without a twin are their own group (``groups[i] == i``).
+
+    Example
+    -------
+    >>> duplicate_groups(["Danke!", "Neu", "danke!  "]).tolist()
+    [0, 1, 0]
+    """
+    import numpy as np
+
+    first: dict[str, int] = {}
+    return np.array([first.setdefault(" ".join(text.split()).lower(), row) for row, text in enumerate(texts)],
+                    dtype=np.int64)
+
+
 def parse_bool(value: Any) -> bool | None:
     """Read a reply flag from files and frames; empty means unknown.
 
@@ -387,4 +404,4 @@ def _as_text(value: Any) -> str:
 
 
 __all__ = ["Post", "Prediction", "PostBatch", "BatchResult", "LABELS", "KINDS", "METADATA_FIELDS", "RESULT_COLUMNS",
-           "parse_bool", "read_reply_flags", "is_missing"]
+           "parse_bool", "read_reply_flags", "is_missing", "duplicate_groups"]

@@ -30,7 +30,7 @@ from .model import DialogueClassifier
 
 
 def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5, source: str = "the training data",
-                   **params: Any) -> dict[str, Any]:
+                   progress: bool | None = None, **params: Any) -> dict[str, Any]:
     """Out-of-fold macro-F1 and accuracy of a classifier with ``params``, next to the reply rule, and
     the classifier's true- and false-positive rates per language and reply stratum.
 
@@ -49,17 +49,22 @@ def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5, source: st
     >>> sorted(result["rates"]), result["out_of_fold"]["with_metadata"]["label"].shape
     (['text_only', 'with_metadata'], (12,))
     """
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold
+    from tqdm.auto import tqdm
 
     from .quantify import measure_rates
+    from .records import duplicate_groups
     from .rules import stratum
 
     labels = np.asarray(labels, dtype=object)
     conditions = {"with_metadata": posts, "text_only": posts.without_metadata()}
     out_of_fold = {name: {"label": np.empty(len(labels), dtype=object), "p_dialogue": np.zeros(len(labels)),
                           "lang": np.empty(len(labels), dtype=object)} for name in conditions}
-    for train_index, test_index in StratifiedKFold(n_splits=cv, shuffle=True, random_state=0).split(
-            np.zeros(len(labels)), labels):
+    folds = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=0).split(
+        np.zeros(len(labels)), labels, duplicate_groups(posts.text))  # repeated posts stay in one fold
+    bar = tqdm(folds, total=cv, desc="cross-validation folds", leave=False,
+               disable=None if progress is None else not progress)  # None: on a terminal or notebook
+    for train_index, test_index in bar:
         model = DialogueClassifier(**{**params, "cv": min(params.get("cv", 5), 3)})
         # The folds judge the label only: no kind model is fitted inside them.
         model.fit(posts.take(train_index), labels[train_index])
