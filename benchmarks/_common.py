@@ -259,3 +259,17 @@ def update_section(path: str | os.PathLike, name: str, markdown: str) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def publish(markdown: str, section: str, *, out: str | None, figures: Any = None, json_path: str | None = None) -> None:
+    """Print a benchmark's Markdown, write its ``figures`` as JSON to ``json_path`` and replace its
+    ``section`` of the results file ``out`` (each when given): how every benchmark reports."""
+    import json
+
+    print(markdown)
+    if json_path:
+        Path(json_path).write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
+    if out:
+        update_section(out, section, markdown)
+        print(f"updated the {section} section of {out}", file=sys.stderr, flush=True)
+

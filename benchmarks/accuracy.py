@@ -30,7 +30,7 @@ from typing import Any, Mapping, Sequence
 
 from _common import (BENCH_DIR, DEFAULT_DATA, DEFAULT_REAL, LABELS, describe_model, display_path,
                      ensure_dialogcls_importable, fmt, header_block, md_table, metadata_columns, read_jsonl,
-                     reply_rule, reply_shaped, resolve_model, split_path, tfidf_pipeline, update_section,
+                     reply_rule, reply_shaped, resolve_model, split_path, tfidf_pipeline, publish,
                      verdict)
 
 #: Targets on the real set: (metric key, condition, comparison, threshold, description).
@@ -339,10 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                ("TF-IDF + LR", f"word 1-2 grams, sublinear tf, balanced liblinear LR, C={C:g}"
                 + (f" (best dev macro-F1 {dev_f1:.3f} of C in {list(C_GRID)})" if dev_f1 is not None else ""))]
     markdown = render(results, argv, details, skipped_real, plot)
-    print(markdown)
-    if args.out:
-        update_section(args.out, "accuracy", markdown)
-        log(f"updated the accuracy section of {args.out}")
+    publish(markdown, "accuracy", out=args.out)
     return 0
 
 

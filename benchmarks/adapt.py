@@ -32,7 +32,6 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from _common import (DEFAULT_DATA, DEFAULT_REAL, SINGLE_THREAD_ENV, display_path, ensure_dialogcls_importable, fmt,
-                     header_block, md_table, read_jsonl, split_path, update_section)
+                     header_block, md_table, read_jsonl, split_path, publish)
 from loso import source_of
 
 CONDITIONS = ("metadata", "text only")
@@ -336,12 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                ("run", f"{args.seeds} seeds, {fits} adapted models, {elapsed / 60:.1f} min in all on the shared "
                        "2-core machine (other agents' jobs running)")]
     markdown = render(by_protocol, argv, details, args.min_account_posts)
-    print(markdown)
-    if args.json:
-        Path(args.json).write_text(json.dumps(by_protocol, indent=1, default=str), encoding="utf-8")
-    if args.out:
-        update_section(args.out, "adapt", markdown)
-        log(f"updated the adapt section of {args.out}")
+    publish(markdown, "adapt", out=args.out, figures=by_protocol, json_path=args.json)
     return 0
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from _common import (BENCH_DIR, DEFAULT_DATA, ensure_dialogcls_importable, header_block, md_table, read_jsonl,
-                     resolve_model, split_path, update_section)
+                     resolve_model, split_path, publish)
 
 
 def log(message: str) -> None:
@@ -250,10 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli = None if args.no_cli else measure_cli(folder, args.workers)
     spacy_rates = measure_spacy(source, args.spacy_posts, args.seed) if args.spacy_posts else None
     markdown = render(args, argv, single, dask, cli, spacy_rates)
-    print(markdown)
-    if args.out:
-        update_section(args.out, "dask", markdown)
-        log(f"updated the dask section of {args.out}")
+    publish(markdown, "dask", out=args.out)
     return 0
 
 

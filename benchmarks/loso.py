@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from _common import (DEFAULT_DATA, DEFAULT_REAL, display_path, ensure_dialogcls_importable, fmt, header_block,
-                     md_table, posts_of, read_jsonl, split_path, tfidf_pipeline, update_section)
+                     md_table, posts_of, read_jsonl, split_path, tfidf_pipeline, publish)
 
 #: The designs compared. ``cells``: derive per-cell dialogue shares from the training sources.
 #: ``thresholds``: choose the two override thresholds on the training sources' scores.
@@ -290,12 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                ("training data", f"`{display_path(args.data)}` train{' + dev' if args.with_dev else ''}, {len(corpus):,} posts"),
                ("base parameters", json.dumps(base) if base else "the classifier's defaults")]
     markdown = render(results, argv, details, args.group)
-    print(markdown)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    if args.out:
-        update_section(args.out, "loso", markdown)
-        log(f"updated the loso section of {args.out}")
+    publish(markdown, "loso", out=args.out, figures=results, json_path=args.json)
     return 0
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from _common import (DEFAULT_DATA, DEFAULT_REAL, display_path, ensure_dialogcls_importable, header_block, md_table,
-                     posts_of, read_jsonl, split_path, update_section)
+                     posts_of, read_jsonl, split_path, publish)
 
 #: The design of the shipped model (loso.py's name for it).
 SHIPPED_DESIGN = "stratified-priors-4to1"
@@ -156,12 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  f"{args.cv}-fold cross-validation on it"),
                ("parameters", json.dumps(params)), ("time", f"{time.perf_counter() - started:.0f} s (machine shared)")]
     markdown = render(results, argv, details)
-    print(markdown)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    if args.out:
-        update_section(args.out, "shares", markdown)
-        log(f"updated the shares section of {args.out}")
+    publish(markdown, "shares", out=args.out, figures=results, json_path=args.json)
     return 0
 
 
