@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dialogcls.report import report
+from dialogcls.reporting import report
 
 CHROMIUM = "/usr/bin/chromium"
 MONTHS = pd.period_range("2024-01", "2024-06", freq="M")

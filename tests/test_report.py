@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialogcls.report import AccountReport, report, wilson_interval
+from dialogcls.reporting import AccountReport, report, wilson_interval
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -520,7 +520,7 @@ def test_rendering_leaves_matplotlib_state_alone(rep):
     assert dict(matplotlib.rcParams) == params
 
 
-@pytest.mark.parametrize("module", ["report", "accounts", "threads", "quantify", "report_html", "report_charts"])
+@pytest.mark.parametrize("module", ["reporting", "accounts", "threads", "quantify", "report_html", "report_charts"])
 def test_docstring_examples(module):
     import doctest
     import importlib
@@ -530,7 +530,7 @@ def test_docstring_examples(module):
 
 
 def test_import_has_no_side_effects():
-    code = "import sys, dialogcls.report; print('matplotlib' in sys.modules)"
+    code = "import sys, dialogcls.reporting; print('matplotlib' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, check=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dialogcls.report import report
+from dialogcls.reporting import report
 
 from test_report import ARTIFACTS, COLUMNS, ROWS
 

@@ -12,7 +12,7 @@ import pytest
 
 from dialogcls.errors import DialogclsError
 from dialogcls.quantify import Rates
-from dialogcls.report import report
+from dialogcls.reporting import report
 
 from test_report import COLUMNS, ROWS
 
@@ -188,3 +188,17 @@ def test_report_by_a_missing_column_is_a_coded_input_error(tmp_path):
     source.write_text("text,author\nHallo,a\n", encoding="utf-8")
     assert main(["report", str(source), "--by", "nosuch", "-o", str(tmp_path / "r.html")]) == 3
     assert not (tmp_path / "r.html").exists()
+
+
+def test_too_few_posts_per_account_says_so_instead_of_an_empty_report(tmp_path):
+    import dialogcls
+    from dialogcls.cli import main
+
+    rows = [{"text": t, "author": "x"} for t in ("@a Danke!", "Neu im Shop", "Was meint ihr?", "@b Sorry!")]
+    rep = dialogcls.report(rows, by="author")
+    assert rep.accounts.empty and "at least 5 posts" in rep.summary() and "min_posts" in rep.summary()
+    source = tmp_path / "four.csv"
+    source.write_text("text,author\n" + "".join(f'"{r["text"]}",x\n' for r in rows), encoding="utf-8")
+    assert main(["report", str(source), "--by", "author", "-o", str(tmp_path / "r.html")]) == 3
+    assert not (tmp_path / "r.html").exists()
+    assert main(["report", str(source), "--by", "author", "--min-posts", "4", "-o", str(tmp_path / "r.html")]) == 0

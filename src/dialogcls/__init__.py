@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "classify": "api", "classify_batch": "api", "classify_frame": "api", "load": "api", "train": "api",
     "BatchResult": "api", "Post": "records", "Prediction": "records", "PostBatch": "records",
-    "DialogueClassifier": "model", "save": "artifact", "report": "report", "AccountReport": "report",
+    "DialogueClassifier": "model", "save": "artifact", "report": "reporting", "AccountReport": "reporting",
     "DialogclsError": "errors", "ArtifactError": "errors", "DialogclsWarning": "errors",
     "load_corpus": "io",
     "sample": "sampling", "write_sample": "sampling", "cohen_kappa": "agreement",

@@ -1,7 +1,7 @@
 """The account tables of the report: counts, dialogue shares with intervals, kinds, reply shape,
 answers, periods, platforms, trends, ranks and examples.
 
-:func:`dialogcls.report.report` prepares the posts (scores them, picks the estimator and its rates)
+:func:`dialogcls.reporting.report` prepares the posts (scores them, picks the estimator and its rates)
 and calls :func:`build_tables`; rendering is in :mod:`dialogcls.report_html`.
 
 Definitions (the labels follow the codebook):

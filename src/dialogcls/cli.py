@@ -396,7 +396,7 @@ def run_info(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from .api import load
     from .io import read_table
-    from .report import report
+    from .reporting import report
 
     frame = read_table(args.input, fmt=args.format)
     renames = {column: field for field, column in _columns(args).items()}
@@ -417,6 +417,10 @@ def run_report(args: argparse.Namespace) -> int:
                     accounts=args.accounts.split(",") if args.accounts else None, estimator=args.estimator,
                     coded=args.coded, min_period_posts=args.min_period_posts, source=str(args.input))
     for note in result.provenance.get("notes", []):
+        if note.startswith("[E461]"):  # nothing to report: say why instead of writing an empty page
+            from .errors import DialogclsError
+
+            raise DialogclsError("E461", f"{args.input}: {note.split('] ', 1)[1]}")
         print(f"note: {note}", file=sys.stderr)
     path = result.to_html(args.output)
     print(f"report written to {path}", file=sys.stderr)

@@ -288,6 +288,8 @@ def estimate(groups: np.ndarray, labelled_dialogue: np.ndarray, p_dialogue: np.n
     check_estimator(estimator)
     groups = np.asarray(groups, dtype=np.int64)
     n_groups = int(groups.max()) + 1 if n_groups is None and len(groups) else int(n_groups or 0)
+    if n_groups == 0:  # no account reached the report (too few posts): nothing to estimate
+        return {name: np.zeros(0) for name in ("n", "cc", "pcc", "acc", "low", "high")}
     cells = np.asarray(cells, dtype=np.int64)
     n_cells = max(int(cells.max()) + 1 if len(cells) else 1, len(cell_names or ()))
     labelled = np.asarray(labelled_dialogue, dtype=bool)

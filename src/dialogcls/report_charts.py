@@ -10,7 +10,7 @@ backend switch (so rendering leaves the caller's matplotlib state alone).
 
 Example
 -------
->>> from dialogcls.report import report
+>>> from dialogcls.reporting import report
 >>> import pandas as pd
 >>> rep = report(pd.DataFrame({"author": ["a"] * 5, "text": ["x"] * 5, "label": ["dialogue"] * 5}),
 ...              period=None, estimator="cc")
@@ -29,7 +29,7 @@ import pandas as pd
 from .accounts import DIALOGUE_KINDS, answer_interval, period_ordinals
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .report import AccountReport
+    from .reporting import AccountReport
 
 #: Accounts at or above this dialogue share are said to talk with their audience.
 DIALOGUE_THRESHOLD = 0.5

@@ -4,7 +4,7 @@ from the network), examples per kind with links to the posts, the method and a p
 
 Example
 -------
->>> from dialogcls.report import report
+>>> from dialogcls.reporting import report
 >>> import pandas as pd
 >>> page = render(report(pd.DataFrame({"author": ["a"] * 5, "text": ["Hi"] * 5, "label": ["dialogue"] * 5}),
 ...                      period=None, estimator="cc"))
@@ -27,7 +27,7 @@ from .report_charts import (BROADCAST_THRESHOLD, DIALOGUE_THRESHOLD, answers_svg
                             trend_svg)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .report import AccountReport
+    from .reporting import AccountReport
 
 PERIOD_NAMES = {"W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 
@@ -39,7 +39,8 @@ def summary_text(rep: "AccountReport") -> str:
     table = rep.accounts
     ranked = table[table["rank"].notna()]
     if table.empty:
-        return "There are no posts by the accounts to report on."
+        too_few = [note for note in rep.provenance.get("notes", []) if note.startswith("[E461]")]
+        return too_few[0].split("] ", 1)[1].capitalize() + "." if too_few else "There are no posts by the accounts to report on."
     if ranked.empty:
         return (f"No account has at least {rep.min_posts} labelled posts, too few to judge whether "
                 "it talks with its audience or only broadcasts.")

@@ -247,6 +247,11 @@ def report(
     frame = prepare_posts(frame, by)
     settings, model_info = _share_settings(frame, by, estimator, model, coded, rates, n_resamples)
     tables = build_tables(frame, by, period, settings, accounts=accounts, min_posts=min_posts)
+    if tables["accounts"].empty and accounts is None and len(frame):
+        counts = frame[by].value_counts()
+        settings.notes.append(
+            f"[E461] no account has at least {min_posts} posts: {len(counts)} account(s) have fewer (the most, "
+            f"{counts.index[0]!r}, {int(counts.iloc[0])}); lower min_posts (--min-posts) to report them")
     if tables["unlabelled"]:
         warnings.warn(f"{tables['unlabelled']} posts of the reported accounts have no label 'dialogue' or "
                       "'broadcast' and are left out of the numbers.", stacklevel=2)
