@@ -114,3 +114,16 @@ def test_classify_takes_spacy_docs(default_model):
     assert single == dialogcls.classify({"text": POSTS[0][0], "is_reply": True}, model=default_model)
     assert [p.label for p in dialogcls.classify([doc, nlp.make_doc(POSTS[1][0])], model=default_model)] == \
         [single.label, dialogcls.classify(POSTS[1][0], model=default_model).label]
+
+
+def test_spacy_probing_for_a_model_attribute_does_not_stop_loading(tmp_path, tiny_model):
+    # spacy.load asks hasattr(component, "model") before from_disk has pointed it at its own copy;
+    # whether it asks depends on set order, so the probe is made here directly.
+    dialogcls.save(tiny_model, tmp_path / "tiny")
+    nlp = spacy.blank("en")
+    component = nlp.add_pipe("dialogcls", config={"model_path": str(tmp_path / "tiny")})
+    (tmp_path / "tiny" / "weights.npz").unlink()
+    assert not hasattr(component, "model")
+    with pytest.raises(dialogcls.DialogclsError) as info:
+        nlp("@anna Danke!")
+    assert info.value.code == "E205"

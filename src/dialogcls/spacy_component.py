@@ -123,6 +123,16 @@ class DialogclsComponent:
 
     @property
     def model(self) -> Any:
+        # spaCy probes components with hasattr(component, "model") while it builds a pipeline from
+        # its config (before from_disk points model_path at the saved copy): a model that cannot be
+        # loaded is then "no attribute", not an error that stops spacy.load.
+        try:
+            return self._loaded_model()
+        except DialogclsError as error:
+            raise AttributeError(str(error)) from error
+
+    def _loaded_model(self) -> Any:
+        """The classifier, loaded on first use (errors are coded: E2xx for the model folder)."""
         if self._model is None:
             from .api import load
 
@@ -147,7 +157,7 @@ class DialogclsComponent:
     def _score(self, docs: List[Doc]) -> None:
         columns = doc_columns(docs)
         posts = PostBatch.from_columns(columns.pop("text"), **columns)
-        result = self.model.batch(posts, batch_size=max(len(posts), 1), top_cues=self.top_cues)
+        result = self._loaded_model().batch(posts, batch_size=max(len(posts), 1), top_cues=self.top_cues)
         for doc, prediction in zip(docs, result.predictions(posts.id)):
             doc.cats["dialogue"] = prediction.p_dialogue
             doc.cats["broadcast"] = 1.0 - prediction.p_dialogue
