@@ -89,3 +89,17 @@ def test_a_fitted_model_pickles_for_process_pools(tiny_model):
     copy = pickle.loads(pickle.dumps(tiny_model))
     assert copy.batch(PostBatch.from_columns(texts)).p_dialogue.tolist() == \
         tiny_model.batch(PostBatch.from_columns(texts)).p_dialogue.tolist()
+
+
+def test_refitting_a_model_that_has_scored_forgets_the_old_weights(tiny_rows):
+    texts = [row["text"] for row in tiny_rows] * 2
+    labels = [row["label"] for row in tiny_rows] * 2
+    flipped = ["broadcast" if label == "dialogue" else "dialogue" for label in labels]
+    posts = PostBatch.from_columns(texts[:6])
+    model = DialogueClassifier(n_features=2**10, cv=2).fit(texts, labels)
+    model.batch(posts)  # fills the caches derived from the weights
+    model.fit(texts, flipped)
+    fresh = DialogueClassifier(n_features=2**10, cv=2).fit(texts, flipped)
+    refitted, expected = model.batch(posts), fresh.batch(posts)
+    assert refitted.p_dialogue.tolist() == expected.p_dialogue.tolist()
+    assert refitted.cues == expected.cues and refitted.kind.tolist() == expected.kind.tolist()

@@ -208,6 +208,8 @@ class DialogueClassifier:
         if len(y) != len(posts):
             raise DialogclsError("E301", f"{len(posts)} posts but {len(y)} labels")
         check_classes(y, self.cv)
+        for key in [key for key in self.__dict__ if key.endswith("_cache")]:
+            del self.__dict__[key]  # derived from the weights a new fit replaces
         self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams,
                                                       ngram_weight=self.ngram_weight)
         groups = duplicate_groups(posts.text)  # a repeated post never calibrates its own twin
@@ -376,7 +378,8 @@ class DialogueClassifier:
     def _log_odds(self, features: sp.csr_matrix, strata: np.ndarray) -> np.ndarray:
         """Calibrated log-odds of dialogue, ``-(a * score + b)`` with each stratum's Platt ``(a, b)``."""
         self._check_fitted()
-        scores = np.asarray(features @ self.coef_.T).reshape(features.shape[0], -1) + self.intercept_
+        scores = np.asarray(features @ self._contiguous("coef_T", lambda: self.coef_.T)).reshape(
+            features.shape[0], -1) + self.intercept_
         rows = np.arange(features.shape[0])
         a, b = self.calibration_[strata, 0], self.calibration_[strata, 1]
         return -(a * scores[rows, strata] + b)
@@ -385,7 +388,7 @@ class DialogueClassifier:
         """The most likely kind consistent with each label (``reply``/``invite`` for dialogue …)."""
         if not len(self.kind_classes_):
             return np.where(labels == "dialogue", "dialogue", "broadcast").astype(object)
-        scores = np.asarray(features @ self.kind_coef_) + self.kind_intercept_
+        scores = np.asarray(features @ self._contiguous("kind_coef", lambda: self.kind_coef_)) + self.kind_intercept_
         classes = self.kind_classes_
         allowed = {label: np.isin(classes, KINDS[label]) for label in LABELS}
         mask = np.where((labels == "dialogue")[:, None], allowed["dialogue"], allowed["broadcast"])
@@ -428,6 +431,15 @@ class DialogueClassifier:
                 cached[_N_NAMED:_N_NAMED + n, 2 * s] = coef[_N_NAMED:_N_NAMED + n]
                 cached[_N_NAMED + n:, 2 * s + 1] = coef[_N_NAMED + n:]
             self.__dict__["_explain_cache"] = cached
+        return cached
+
+    def _contiguous(self, name: str, make: Any) -> np.ndarray:
+        """A C-contiguous copy of a weight matrix, made once: scipy copies a non-contiguous dense
+        operand on every sparse product, which costs more than the product for one post."""
+        key = f"_{name}_cache"
+        cached = self.__dict__.get(key)
+        if cached is None:
+            cached = self.__dict__[key] = np.ascontiguousarray(make())
         return cached
 
     def _check_fitted(self) -> None:
