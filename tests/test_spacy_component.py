@@ -119,11 +119,14 @@ def test_classify_takes_spacy_docs(default_model):
 def test_spacy_probing_for_a_model_attribute_does_not_stop_loading(tmp_path, tiny_model):
     # spacy.load asks hasattr(component, "model") before from_disk has pointed it at its own copy;
     # whether it asks depends on set order, so the probe is made here directly.
+    # (Built directly: add_pipe itself may probe, and so load the model before the file goes.)
+    from dialogcls.spacy_component import DialogclsComponent
+
     dialogcls.save(tiny_model, tmp_path / "tiny")
     nlp = spacy.blank("en")
-    component = nlp.add_pipe("dialogcls", config={"model_path": str(tmp_path / "tiny")})
+    component = DialogclsComponent(nlp, model_path=str(tmp_path / "tiny"))
     (tmp_path / "tiny" / "weights.npz").unlink()
     assert not hasattr(component, "model")
     with pytest.raises(dialogcls.DialogclsError) as info:
-        nlp("@anna Danke!")
+        component(nlp.make_doc("@anna Danke!"))
     assert info.value.code == "E205"
