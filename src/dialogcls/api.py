@@ -17,7 +17,6 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import numpy as np
 
 from .errors import DialogclsError
 from .model import DEFAULT_BATCH_SIZE
@@ -113,14 +112,8 @@ def score(posts: PostBatch, *, model: Any = None, batch_size: int = DEFAULT_BATC
         return model.batch(posts, batch_size=batch_size, top_cues=top_cues)
     from tqdm.auto import tqdm
 
-    parts = []
     with tqdm(total=len(posts), unit=" posts", desc="dialogcls", mininterval=0.5) as bar:
-        for start in range(0, len(posts), batch_size):
-            part = posts.take(range(start, min(start + batch_size, len(posts))))
-            parts.append(model.batch(part, batch_size=batch_size, top_cues=top_cues))
-            bar.update(len(part))
-    return BatchResult(*(np.concatenate([getattr(part, name) for part in parts]) for name in
-                         ("label", "p_dialogue", "lang", "kind")), [cue for part in parts for cue in part.cues])
+        return model.batch(posts, batch_size=batch_size, top_cues=top_cues, on_chunk=bar.update)
 
 
 def _show_progress(progress: bool | None, n: int) -> bool:

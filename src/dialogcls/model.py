@@ -31,7 +31,7 @@ Example
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -252,11 +252,13 @@ class DialogueClassifier:
                              cell_dialogue_shares=self.cell_dialogue_shares)
 
     # -- the scoring pipeline ------------------------------------------------------------------------
-    def batch(self, posts: PostBatch, *, batch_size: int = DEFAULT_BATCH_SIZE, top_cues: int = 3) -> BatchResult:
+    def batch(self, posts: PostBatch, *, batch_size: int = DEFAULT_BATCH_SIZE, top_cues: int = 3,
+              on_chunk: Callable[[int], Any] | None = None) -> BatchResult:
         """Score a :class:`PostBatch` in chunks of ``batch_size``: the one scoring loop of the library.
 
         Safe to call from many threads on one model: the only state that changes on read, the
         featurizer's type table, is used under its lock; everything after it is read-only.
+        ``on_chunk`` is called with the number of posts after each chunk (a progress bar's ``update``).
 
         Example
         -------
@@ -277,6 +279,8 @@ class DialogueClassifier:
             label = self.labels(p_dialogue, shaped)
             parts.append(BatchResult(label, p_dialogue, tokens.lang, self.predict_kind(features, label),
                                      self.explain(features, label, strata, top=top_cues)))
+            if on_chunk is not None:
+                on_chunk(len(chunk))
         if not parts:
             empty = np.empty(0, dtype=object)
             return BatchResult(empty, np.empty(0), empty, empty, [])
