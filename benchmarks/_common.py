@@ -273,3 +273,24 @@ def publish(markdown: str, section: str, *, out: str | None, figures: Any = None
         update_section(out, section, markdown)
         print(f"updated the {section} section of {out}", file=sys.stderr, flush=True)
 
+
+def real_set_parser(doc: str | None, section: str, *, data_help: str = "corpus folder (train.jsonl)") -> Any:
+    """The options every benchmark on the real set shares: ``--real``, ``--data``, ``--json`` and
+    ``--out`` (the ``section`` of RESULTS.md); add the script's own options to what it returns."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--real", default=str(DEFAULT_REAL), help="real labelled posts (JSON Lines)")
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help=data_help)
+    parser.add_argument("--json", help="also write the figures as JSON here")
+    parser.add_argument("--out", help=f"update the {section} section of this Markdown file")
+    return parser
+
+
+def read_real_set(path: str | os.PathLike) -> list[dict[str, Any]] | None:
+    """The real set's rows, or None (with a message) when it is absent, as outside the project."""
+    if not Path(path).is_file():
+        print(f"no real set at {path}; nothing to do", file=sys.stderr, flush=True)
+        return None
+    return read_jsonl(path)
+

@@ -31,15 +31,14 @@ Usage (from the repository root)::
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from _common import (DEFAULT_DATA, DEFAULT_REAL, SINGLE_THREAD_ENV, display_path, ensure_dialogcls_importable, fmt,
-                     header_block, md_table, read_jsonl, split_path, publish)
+from _common import (SINGLE_THREAD_ENV, display_path, ensure_dialogcls_importable, fmt,
+                     header_block, md_table, split_path, publish, read_real_set, real_set_parser)
 from loso import source_of
 
 CONDITIONS = ("metadata", "text only")
@@ -245,9 +244,7 @@ def verdicts(summary: Mapping[str, Mapping[str, Any]], sources: Sequence[str], s
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--real", default=str(DEFAULT_REAL), help="real labelled posts (JSON Lines)")
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="corpus folder (train.jsonl)")
+    parser = real_set_parser(__doc__, "adapt")
     parser.add_argument("--sizes", default="50,100,200", help="numbers of coded posts, comma-separated")
     parser.add_argument("--seeds", type=int, default=5, help="repetitions (seeds 0, 1, ...) of each sample "
                         "(default 5: about 20 minutes on the shared 2-core machine)")
@@ -259,8 +256,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-rest", type=int, default=10, help="fewest posts left to score (default 10)")
     parser.add_argument("--min-account-posts", type=int, default=10,
                         help="accounts with fewer scored posts are left out of the share error (default 10)")
-    parser.add_argument("--json", help="also write the figures as JSON here")
-    parser.add_argument("--out", help="update the adapt section of this Markdown file")
     args = parser.parse_args(argv)
     for name, value in SINGLE_THREAD_ENV.items():  # the machine is shared: one core per fit
         os.environ.setdefault(name, value)
@@ -270,12 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import dialogcls
     from dialogcls.adapt import ADDED_SHARE
 
-    real_path = Path(args.real)
-    if not real_path.is_file():
-        log(f"no real set at {real_path}; nothing to do")
+    real = read_real_set(args.real)
+    if real is None:
         return 0
     started = time.perf_counter()
-    real = read_jsonl(real_path)
     corpus = split_path(args.data, "train")
     share = ADDED_SHARE if args.share is None else args.share
     shipped = dialogcls.load()
@@ -326,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_protocol[protocol] = {"order": order_keys, "summary": summary,
                                  "verdicts": verdicts(summary, sources, sizes)}
     elapsed = time.perf_counter() - started
-    details = [("real set", f"`{display_path(real_path)}`, {len(real):,} posts, sources "
+    details = [("real set", f"`{display_path(args.real)}`, {len(real):,} posts, sources "
                             + ", ".join(f"{s} {len(by_source[s])}" for s in sources) + " (aggregates only)"),
                ("training data", f"`{display_path(corpus)}` plus the coded posts, which carry {share:.0%} of the "
                                  "training weight (`dialogcls.adapt`); the shipped model's parameters"),

@@ -21,16 +21,14 @@ Usage (from the repository root)::
 """
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 import time
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from _common import (DEFAULT_DATA, DEFAULT_REAL, display_path, ensure_dialogcls_importable, fmt, header_block,
-                     md_table, posts_of, read_jsonl, split_path, tfidf_pipeline, publish)
+from _common import (display_path, ensure_dialogcls_importable, fmt, header_block,
+                     md_table, posts_of, read_jsonl, split_path, tfidf_pipeline, publish, read_real_set, real_set_parser)
 
 #: The designs compared. ``cells``: derive per-cell dialogue shares from the training sources.
 #: ``thresholds``: choose the two override thresholds on the training sources' scores.
@@ -222,26 +220,20 @@ def render(results: Mapping[str, Mapping[str, dict[str, Any]]], argv: Sequence[s
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--real", default=str(DEFAULT_REAL), help="real labelled posts (JSON Lines)")
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="corpus folder (train.jsonl, dev.jsonl)")
+    parser = real_set_parser(__doc__, "loso", data_help="corpus folder (train.jsonl, dev.jsonl)")
     parser.add_argument("--with-dev", action="store_true", help="train on train + dev (default: train only)")
     parser.add_argument("--designs", default=",".join(DEFAULT_DESIGNS), help=f"comma-separated, of {list(DESIGNS)}")
     parser.add_argument("--group", choices=["source", "author"], default="source", help="what is held out")
     parser.add_argument("--n-features", type=int, default=None, help="hashed buckets per n-gram block")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=JSON",
                         help="extra classifier parameter for every design (repeatable)")
-    parser.add_argument("--json", help="also write all figures as JSON here")
-    parser.add_argument("--out", help="update the loso section of this Markdown file")
     args = parser.parse_args(argv)
     ensure_dialogcls_importable()
     import numpy as np
 
-    real_path = Path(args.real)
-    if not real_path.is_file():
-        log(f"no real set at {real_path}; nothing to do")
+    real = read_real_set(args.real)
+    if real is None:
         return 0
-    real = read_jsonl(real_path)
     corpus = read_jsonl(split_path(args.data, "train"))  # as the shipped model: train split only
     if args.with_dev:
         corpus += read_jsonl(split_path(args.data, "dev"))
@@ -285,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["TF-IDF word 1-2 + LR"] = {"text only": {
         **figures(real, labels, p, reply_rule(posts_of(real, metadata=False)), groups, reply_shaped(posts_of(real))),
         "rule_macro_f1": None, "rule_shares": None}}
-    details = [("real set", f"`{display_path(real_path)}`, {len(real):,} posts, {len(set(groups))} {args.group}s "
+    details = [("real set", f"`{display_path(args.real)}`, {len(real):,} posts, {len(set(groups))} {args.group}s "
                             f"(aggregates only)"),
                ("training data", f"`{display_path(args.data)}` train{' + dev' if args.with_dev else ''}, {len(corpus):,} posts"),
                ("base parameters", json.dumps(base) if base else "the classifier's defaults")]

@@ -24,15 +24,13 @@ Usage (from the repository root)::
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from _common import (DEFAULT_DATA, DEFAULT_REAL, display_path, ensure_dialogcls_importable, header_block, md_table,
-                     posts_of, read_jsonl, split_path, publish)
+from _common import (display_path, ensure_dialogcls_importable, header_block, md_table,
+                     posts_of, read_jsonl, split_path, publish, read_real_set, real_set_parser)
 
 #: The design of the shipped model (loso.py's name for it).
 SHIPPED_DESIGN = "stratified-priors-4to1"
@@ -94,15 +92,11 @@ def summarise(estimates: Mapping[str, Any], min_posts: int) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--real", default=str(DEFAULT_REAL), help="real labelled posts (JSON Lines)")
-    parser.add_argument("--data", default=str(DEFAULT_DATA), help="corpus folder (train.jsonl)")
+    parser = real_set_parser(__doc__, "shares")
     parser.add_argument("--min-posts", type=int, default=15, help="accounts with fewer posts are left out")
     parser.add_argument("--cv", type=int, default=5, help="folds of the cross-validated rates (as train)")
     parser.add_argument("--n-features", type=int, default=None, help="hashed buckets per n-gram block")
     parser.add_argument("--n-resamples", type=int, default=1000, help="bootstrap resamples of the intervals")
-    parser.add_argument("--json", help="also write the figures as JSON here")
-    parser.add_argument("--out", help="update the shares section of this Markdown file")
     args = parser.parse_args(argv)
     ensure_dialogcls_importable()
     import numpy as np
@@ -114,12 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dialogcls.rules import reply_rule, stratum
     from dialogcls.training import cross_validate
 
-    real_path = Path(args.real)
-    if not real_path.is_file():
-        log(f"no real set at {real_path}; nothing to do")
+    real = read_real_set(args.real)
+    if real is None:
         return 0
     started = time.perf_counter()
-    real = read_jsonl(real_path)
     corpus = read_jsonl(split_path(args.data, "train"))
     base = {"n_features": args.n_features} if args.n_features else {}
     params = {**base, **DESIGNS[SHIPPED_DESIGN]["params"]}
@@ -149,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[condition]["rates"] = {cell: rates.tpr_fpr(cell) for cell in rates.counts if cell.startswith("*|")}
         log(f"{condition}: " + ", ".join(f"{s} {results[condition][s]['mean_abs']:.2f}/"
                                          f"{results[condition][s]['worst_abs']:.2f}" for s in SYSTEMS))
-    details = [("real set", f"`{display_path(real_path)}`, {len(real):,} posts, {len(set(sources.tolist()))} sources, "
+    details = [("real set", f"`{display_path(args.real)}`, {len(real):,} posts, {len(set(sources.tolist()))} sources, "
                             f"{results['metadata']['cc']['accounts']} accounts with at least {args.min_posts} posts "
                             "(aggregates only)"),
                ("training data", f"`{display_path(args.data)}` train, {len(corpus):,} posts; rates from "
