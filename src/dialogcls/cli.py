@@ -416,11 +416,11 @@ def run_report(args: argparse.Namespace) -> int:
                     model=model if model is not None else args.model,
                     accounts=args.accounts.split(",") if args.accounts else None, estimator=args.estimator,
                     coded=args.coded, min_period_posts=args.min_period_posts, source=str(args.input))
-    for note in result.provenance.get("notes", []):
-        if note.startswith("[E461]"):  # nothing to report: say why instead of writing an empty page
-            from .errors import DialogclsError
+    if result.provenance.get("empty_because"):  # nothing to report: say why instead of an empty page
+        from .errors import DialogclsError
 
-            raise DialogclsError("E461", f"{args.input}: {note.split('] ', 1)[1]}")
+        raise DialogclsError("E461", f"{args.input}: {result.provenance['empty_because']}")
+    for note in result.provenance.get("notes", []):
         print(f"note: {note}", file=sys.stderr)
     path = result.to_html(args.output)
     print(f"report written to {path}", file=sys.stderr)

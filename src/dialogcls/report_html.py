@@ -39,8 +39,8 @@ def summary_text(rep: "AccountReport") -> str:
     table = rep.accounts
     ranked = table[table["rank"].notna()]
     if table.empty:
-        too_few = [note for note in rep.provenance.get("notes", []) if note.startswith("[E461]")]
-        return too_few[0].split("] ", 1)[1].capitalize() + "." if too_few else "There are no posts by the accounts to report on."
+        why = rep.provenance.get("empty_because")
+        return why.capitalize() + "." if why else "There are no posts by the accounts to report on."
     if ranked.empty:
         return (f"No account has at least {rep.min_posts} labelled posts, too few to judge whether "
                 "it talks with its audience or only broadcasts.")

@@ -247,11 +247,12 @@ def report(
     frame = prepare_posts(frame, by)
     settings, model_info = _share_settings(frame, by, estimator, model, coded, rates, n_resamples)
     tables = build_tables(frame, by, period, settings, accounts=accounts, min_posts=min_posts)
+    empty_because = None
     if tables["accounts"].empty and accounts is None and len(frame):
         counts = frame[by].value_counts()
-        settings.notes.append(
-            f"[E461] no account has at least {min_posts} posts: {len(counts)} account(s) have fewer (the most, "
-            f"{counts.index[0]!r}, {int(counts.iloc[0])}); lower min_posts (--min-posts) to report them")
+        empty_because = (f"no account has at least {min_posts} posts: {len(counts)} account(s) have fewer (the "
+                         f"most, {counts.index[0]!r}, {int(counts.iloc[0])}); lower min_posts (--min-posts) to "
+                         "report them")
     if tables["unlabelled"]:
         warnings.warn(f"{tables['unlabelled']} posts of the reported accounts have no label 'dialogue' or "
                       "'broadcast' and are left out of the numbers.", stacklevel=2)
@@ -261,7 +262,7 @@ def report(
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "dialogcls": __version__, "input": source, "rows": len(frame), "scored_here": scored_here,
         "estimator": settings.estimator, "rates_source": settings.rates.source if settings.rates else None,
-        "notes": settings.notes, "model": model_info,
+        "notes": settings.notes, "model": model_info, "empty_because": empty_because,
     }
     return AccountReport(accounts=tables["accounts"], periods=tables["periods"], examples=tables["examples"],
                          platforms=tables["platforms"], by=by, period=tables["period"], min_posts=min_posts,
