@@ -273,6 +273,15 @@ def test_wrong_type_single_argument_is_E105(tiny_model, bad):
     assert info.value.code == "E105"
 
 
+@pytest.mark.parametrize("record", [{"text": "Danke!", "is_reply": True}, Post("Danke!", is_reply=True)])
+def test_records_given_as_a_text_column_are_E112_not_their_repr(tiny_model, record):
+    # classify_batch takes texts; a record there used to be scored as str(record), dropping its
+    # reply flag without a word.
+    with pytest.raises(DialogclsError) as info:
+        dialogcls.classify_batch(["fine", record], model=tiny_model)
+    assert info.value.code == "E112" and "text 1" in str(info.value) and "dialogcls.classify" in str(info.value)
+
+
 def test_unknown_metadata_is_E103(tiny_model):
     with pytest.raises(DialogclsError) as info:
         PostBatch.from_columns(["x"], colour=["red"])

@@ -288,7 +288,7 @@ class PostBatch:
         unknown = set(metadata) - set(METADATA_FIELDS)
         if unknown:
             raise DialogclsError("E103", f"unknown metadata {sorted(unknown)}; expected some of {list(METADATA_FIELDS)}")
-        texts = [_as_text(value) for value in text]
+        texts = [_as_text(value, position) for position, value in enumerate(text)]
         n = len(texts)
         columns: dict[str, list[Any]] = {}
         for name, values in metadata.items():
@@ -394,8 +394,14 @@ def _as_list(column: Any) -> list[Any]:
     return list(column)
 
 
-def _as_text(value: Any) -> str:
-    """Texts are strings; missing values become empty posts, numbers become their text."""
+def _as_text(value: Any, position: int) -> str:
+    """Texts are strings; missing values become empty posts, numbers become their text. A record
+    where a text belongs (a mapping, a :class:`Post`, a spaCy Doc) is refused (E112): scored as
+    its ``str()``, its metadata would be lost without a word."""
+    if isinstance(value, (Mapping, Post)) or is_spacy_doc(value):
+        raise DialogclsError("E112", f"text {position} is a {type(value).__name__}, not a text; pass records "
+                                     "to dialogcls.classify (or PostBatch.from_posts), or their texts and "
+                                     "metadata as columns to classify_batch(texts, is_reply=..., ...)")
     if is_missing(value):
         return ""
     if isinstance(value, bytes):
