@@ -15,7 +15,7 @@ from dialogcls.records import PostBatch
 EXAMPLES = [
     # rule, post, label, feature that must fire
     (1, {"text": "@mara_k Sorry to hear that! Here is how to reset your password: https://t.co/r3set",
-         "is_reply": True, "reply_to": "mara_k", "author": "appco"}, "dialogue", "addresses_reply_to"),
+         "is_reply": True, "reply_to": "mara_k", "author": "appco"}, "dialogue", "apology"),
     (1, {"text": "@jan Bitte schreiben Sie nochmals an @Fernbahn. Die Kollegen antworten Ihnen dort.",
          "is_reply": True, "reply_to": "jan"}, "dialogue", "redirect"),
     (2, {"text": "@jan Check out our new summer deals! Shop now: https://t.co/deals",

@@ -81,12 +81,32 @@ def test_retweets_are_shares():
 
 
 def test_reply_metadata():
-    reply = named("@anna Gern geschehen!", is_reply=True, reply_to="anna", author="acme")
-    assert reply["is_reply"] == 1 and reply["reply_to_other"] == 1 and reply["addresses_reply_to"] == 1
+    reply = named("Gern geschehen, Anna!", is_reply=True, reply_to="anna", author="acme")
+    assert reply["is_reply"] == 1 and reply["reply_to_other"] == 1 and reply["not_reply"] == 0
+    top = named("Neu im Shop", is_reply=False)
+    assert top["not_reply"] == 1 and top["is_reply"] == 0
     thread = named("2/3 Und weiter geht's.", is_reply=True, reply_to="acme", author="ACME")
     assert thread["self_thread"] == 1 and thread["reply_to_other"] == 0
     unknown = named("Hallo")
     assert unknown["reply_unknown"] == 1 and unknown["is_reply"] == 0 and unknown["not_reply"] == 0
+
+
+@pytest.mark.parametrize("reply_to", ["anna", "ANNA", None])
+def test_a_reply_flag_that_mirrors_the_leading_handle_adds_nothing_to_the_text(reply_to):
+    # Twitter marks a tweet that opens with @anna as a reply to anna, also "@anna, our new
+    # professor, ..." (codebook rule 4), so the flag is read as unknown there.
+    flagged = named("@anna, unsere neue Professorin, spricht heute", is_reply=True, reply_to=reply_to, author="acme")
+    plain = named("@anna, unsere neue Professorin, spricht heute")
+    assert flagged == plain and flagged["reply_unknown"] == 1 and flagged["handle_as_subject"] == 1
+
+
+def test_a_reply_flag_says_more_than_the_handle_when_it_names_another_account_or_the_author():
+    other = named("@anna Danke!", is_reply=True, reply_to="ben", author="acme")
+    assert other["is_reply"] == 1 and other["reply_to_other"] == 1
+    thread = named("@anna 2/2 und weiter", is_reply=True, reply_to="acme", author="acme")
+    assert thread["is_reply"] == 1 and thread["self_thread"] == 1
+    marked_not = named("@anna zeigt heute ihr Projekt", is_reply=False)
+    assert marked_not["not_reply"] == 1
 
 
 def test_links_hashtags_emoji_signature_thread_truncation():

@@ -37,7 +37,7 @@ from .records import PostBatch
 from .rules import reply_shaped
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 5
+FEATURE_SCHEMA_VERSION = 6
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
@@ -69,7 +69,6 @@ FEATURE_DOCS: dict[str, str] = {
     "reply_unknown": "metadata: reply flag unknown",
     "reply_to_other": "metadata: replies to another account",
     "self_thread": "metadata: replies to its own author (a thread)",
-    "addresses_reply_to": "the leading @handle is the account replied to",
     "handle_as_subject": "the leading @handle is what the post reports about (a comma, a dash or a reporting "
                          "verb follows): about someone, not to them (codebook rule 4)",
     "name_dash_start": "opens with a name and a dash, as replies to comments do ('Jana K. - ...')",
@@ -401,17 +400,20 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
     for i, (is_reply, reply_to, author, platform) in enumerate(
             zip(posts.is_reply, posts.reply_to, posts.author, posts.platform)):
         row = out[i]
+        target = reply_to.lower() if reply_to else None
+        self_reply = target is not None and author is not None and target == author.lower()
+        if is_reply is not False and lead[i] > 0 and not self_reply and (
+                target is None or target in {t[1:].split("@")[0].lower() for t in batch.tokens[i][:lead[i]]}):
+            # Twitter marks a tweet that opens with @handle as a reply to that handle, so the flag
+            # says what the text already says, also of "@Partner zeigt ..." (codebook rule 4: a
+            # mention is not address). Such a post is scored on its text, as without metadata.
+            is_reply, target = None, None
         row[col["is_reply"]] = is_reply is True
         row[col["not_reply"]] = is_reply is False
         row[col["reply_unknown"]] = is_reply is None
-        if reply_to:
-            target = reply_to.lower()
-            self_reply = author is not None and target == author.lower()
+        if target is not None:
             row[col["self_thread"]] = self_reply
             row[col["reply_to_other"]] = not self_reply
-            if lead[i] > 0:
-                handles = {t[1:].split("@")[0].lower() for t in batch.tokens[i][:lead[i]]}
-                row[col["addresses_reply_to"]] = target in handles
         key = f"platform_{(platform or '').lower()}"
         row[col[key] if key in col else col["platform_unknown"]] = 1.0
     cues = out[:, :_N_CUES]
