@@ -33,23 +33,56 @@ def test_estimator_follows_scikit_learn_conventions(tiny_rows):
     assert clf.predict_proba(texts).shape == (len(texts), 2)
 
 
-def test_repeated_posts_stay_in_one_cross_validation_fold(monkeypatch):
-    from dialogcls import training
+def test_grouped_folds_keep_repeated_posts_in_one_fold_and_split_every_post_once():
+    from dialogcls.estimator import grouped_folds
     from dialogcls.records import duplicate_groups
 
     texts = [f"@u{i} Danke für deine Nachricht Nummer {i}!" for i in range(8)]
     texts += [f"Neu im Shop: Modell {i} https://t.co/{i}" for i in range(8)]
     texts += texts[:4]  # four posts repeated
-    labels = ["dialogue"] * 8 + ["broadcast"] * 8 + ["dialogue"] * 4
-    fitted_on = []
-    original = DialogueClassifier.fit
+    labels = np.array(["dialogue"] * 8 + ["broadcast"] * 8 + ["dialogue"] * 4, dtype=object)
+    groups = duplicate_groups(texts)
+    assert groups[16:].tolist() == [0, 1, 2, 3]
+    folds = grouped_folds(labels, groups, 3, random_state=0)
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested.tolist()) == list(range(len(texts)))
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+        assert set(labels[test]) == {"dialogue", "broadcast"}
 
-    def record(self, X, y, **kwargs):
-        fitted_on.append(set(X.text))
-        return original(self, X, y, **kwargs)
 
-    monkeypatch.setattr(DialogueClassifier, "fit", record)
-    training.cross_validate(PostBatch.from_columns(texts), labels, cv=2, n_features=2**10, progress=False)
-    held_out = [set(texts) - seen for seen in fitted_on]
-    assert all(not (fold & seen) for fold, seen in zip(held_out, fitted_on))
-    assert duplicate_groups(texts)[16:].tolist() == [0, 1, 2, 3]
+def test_out_of_fold_scores_are_those_of_fold_models_that_never_saw_the_post(tiny_rows):
+    # Reproduce the calibration folds by hand: each post's out-of-fold score must be the
+    # decision of a logistic regression fitted without its fold.
+    from sklearn.linear_model import LogisticRegression
+
+    from dialogcls.estimator import grouped_folds
+    from dialogcls.records import duplicate_groups
+
+    texts = [row["text"] for row in tiny_rows]
+    labels = np.array([row["label"] for row in tiny_rows], dtype=object)
+    clf = DialogueClassifier(n_features=2**10, cv=3, stratified=False, metadata_dropout=False, class_weight=None,
+                             top_level_dialogue_share=None, reply_shaped_broadcast_share=None).fit(texts, labels)
+    features = clf.training_features(texts)
+    expected = np.empty(len(texts))
+    for train, test in grouped_folds(labels, duplicate_groups(texts), 3, random_state=0):
+        fold = LogisticRegression(C=clf.C, solver="liblinear", max_iter=clf.max_iter).fit(features[train], labels[train])
+        expected[test] = fold.decision_function(features[test])
+    assert np.allclose(clf.out_of_fold_scores_, expected, atol=1e-3)
+    in_sample = features @ clf.coef_[0] + clf.intercept_[0]
+    assert not np.allclose(clf.out_of_fold_scores_, in_sample, atol=1e-3)
+    result = clf.out_of_fold(texts)["with_metadata"]
+    assert np.allclose(result.p_dialogue, 1 / (1 + np.exp(clf.calibration_[0, 0] * expected + clf.calibration_[0, 1])),
+                       atol=1e-3)
+
+
+def test_out_of_fold_refuses_posts_the_model_was_not_fitted_on(tiny_rows):
+    import pytest
+
+    from dialogcls.errors import DialogclsError
+
+    texts = [row["text"] for row in tiny_rows]
+    clf = DialogueClassifier(n_features=2**10, cv=2).fit(texts, [row["label"] for row in tiny_rows])
+    with pytest.raises(DialogclsError) as info:
+        clf.out_of_fold(texts[:-1])
+    assert info.value.code == "E314"

@@ -229,6 +229,7 @@ def cross_validate_added(data: AdaptedData, params: Mapping[str, Any], *, cv: in
             figures = {**metrics["cross_validation"], "rates": metrics["rates"]}
         else:
             figures = cross_validate(data.posts.take(range(data.n_corpus)), data.labels[:data.n_corpus], **params)
+            del figures["model"], figures["out_of_fold"]  # the corpus-only model is not the adapted one
         return {**figures, "on": "the base model's corpus (too few coded posts of each label to score them out "
                                  "of fold)", "n": len(added)}
     coded_posts = data.posts.take(added)

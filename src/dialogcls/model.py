@@ -198,10 +198,15 @@ class DialogueClassifier:
 
     # -- learning -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Sequence[str], *, kinds: Sequence[str] | None = None,
-            sample_weight: Sequence[float] | None = None,
-            featurizer: Featurizer | None = None) -> "DialogueClassifier":
+            sample_weight: Sequence[float] | None = None, featurizer: Featurizer | None = None,
+            features: sp.csr_matrix | None = None,
+            on_fold: Callable[[], None] | None = None) -> "DialogueClassifier":
         """Learn from posts ``X`` with labels ``y`` (``dialogue``/``broadcast``), optional kinds and
-        optional per-post weights."""
+        optional per-post weights. ``featurizer`` and ``features`` (the rows
+        :meth:`training_features` gives for ``X``) let a caller featurise posts once for several
+        fits; ``on_fold`` is called after each logistic regression of the calibration folds (for a
+        progress bar). The calibration's out-of-fold scores stay in ``out_of_fold_scores_`` (see
+        :meth:`out_of_fold`)."""
         posts = as_batch(X)
         y = np.asarray(list(y), dtype=object)
         check_labels(y, kinds)
@@ -210,20 +215,19 @@ class DialogueClassifier:
         check_classes(y, self.cv)
         for key in [key for key in self.__dict__ if key.endswith("_cache")]:
             del self.__dict__[key]  # derived from the weights a new fit replaces
-        self.featurizer_ = featurizer or Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams,
-                                                      ngram_weight=self.ngram_weight)
+        self.featurizer_ = featurizer or self.make_featurizer()
         groups = duplicate_groups(posts.text)  # a repeated post never calibrates its own twin
         weight = np.ones(len(posts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         weight = weight * self._prior_weights(posts, y)
-        if self.metadata_dropout:
-            stripped = posts.without_metadata()
-            posts = PostBatch(**{name: getattr(posts, name) + getattr(stripped, name)
-                                 for name in PostBatch.__dataclass_fields__})
-            y = np.concatenate([y, y])
-            groups = np.concatenate([groups, groups])
-            weight = np.concatenate([weight, weight])
-            kinds = list(kinds) * 2 if kinds is not None else None
-        features = self.featurizer_.transform(posts)
+        rows = self.training_rows(np.arange(len(posts)), len(posts)) % len(posts)
+        y, groups, weight = y[rows], groups[rows], weight[rows]
+        kinds = [kinds[row] for row in rows] if kinds is not None else None
+        posts = self._training_posts(posts)
+        if features is None:
+            features = self.featurizer_.transform(posts)
+        elif features.shape != (len(posts), self.featurizer_.n_columns):
+            raise DialogclsError("E312", f"features of shape {features.shape} for {len(posts)} training rows of "
+                                         f"{self.featurizer_.n_columns} columns; pass training_features(X)")
         strata = stratum(posts) if self.stratified else np.zeros(len(posts), dtype=np.int64)
         n_strata = len(STRATA) if self.stratified else 1
         self.classes_ = np.array(LABELS, dtype=object)
@@ -231,19 +235,84 @@ class DialogueClassifier:
         self.intercept_ = np.zeros(n_strata)
         self.calibration_ = np.zeros((n_strata, 2))
         solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter}
-        calibration = {**solver, "cv": self.cv, "method": self.calibration, "random_state": self.random_state}
+        calibration = {**solver, "cv": self.cv, "method": self.calibration, "random_state": self.random_state,
+                       "on_fold": on_fold}
+        self.out_of_fold_scores_ = np.zeros(len(y))
         shared = None
         for s in range(n_strata):
             rows = np.flatnonzero(strata == s)
             # distinct posts (groups), not rows: metadata dropout doubles the rows, not the posts
             if min(len(np.unique(groups[rows][y[rows] == label])) for label in LABELS) < self.cv:
                 shared = shared or fit_calibrated(features, y, weight, groups, **calibration)
-                self.coef_[s], self.intercept_[s], self.calibration_[s] = shared
+                self.coef_[s], self.intercept_[s], self.calibration_[s], scores = shared
+                self.out_of_fold_scores_[rows] = scores[rows]
             else:
-                self.coef_[s], self.intercept_[s], self.calibration_[s] = fit_calibrated(
-                    features[rows], y[rows], weight[rows], groups[rows], **calibration)
-        self.kind_classes_, self.kind_coef_, self.kind_intercept_ = fit_kinds(features, kinds, **solver)
+                self.coef_[s], self.intercept_[s], self.calibration_[s], self.out_of_fold_scores_[rows] = (
+                    fit_calibrated(features[rows], y[rows], weight[rows], groups[rows], **calibration))
+        self.kind_classes_, self.kind_coef_, self.kind_intercept_ = fit_kinds(features, y, kinds, **solver)
         return self
+
+    def out_of_fold(self, X: Any) -> dict[str, BatchResult]:
+        """Out-of-fold results for the posts ``X`` this model was fitted on: each post scored by the
+        calibration fold model that left it out (its duplicates with it), with this model's Platt
+        parameters and thresholds. ``with_metadata``, and ``text_only`` when trained with metadata
+        dropout (then the fold models also scored the posts without metadata). Kinds and cues are
+        not scored (``kind`` is empty).
+
+        Example
+        -------
+        >>> posts = [f"@a{i} Danke!" for i in range(4)] + [f"Neu: Modell {i}" for i in range(4)]
+        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(posts, ["dialogue"] * 4 + ["broadcast"] * 4)
+        >>> sorted(clf.out_of_fold(posts)), clf.out_of_fold(posts)["with_metadata"].label.shape
+        (['text_only', 'with_metadata'], (8,))
+        """
+        posts = as_batch(X)
+        n = len(posts)
+        if len(getattr(self, "out_of_fold_scores_", ())) != len(self.training_rows(np.arange(n), n)):
+            raise DialogclsError("E314", f"out-of-fold scores exist only for the {n} posts the model was fitted "
+                                         "on, in that order; this model was not fitted on them")
+        conditions = {"with_metadata": posts}
+        if self.metadata_dropout:
+            conditions["text_only"] = posts.without_metadata()
+        results = {}
+        for offset, (name, condition) in enumerate(conditions.items()):
+            shaped = reply_shaped(condition)
+            strata = self._strata_of(shaped)
+            scores = self.out_of_fold_scores_[offset * n:(offset + 1) * n]
+            p_dialogue = 1.0 / (1.0 + np.exp(self.calibration_[strata, 0] * scores + self.calibration_[strata, 1]))
+            results[name] = BatchResult(self.labels(p_dialogue, shaped), p_dialogue,
+                                        self.featurizer_.tokenize(condition).lang,
+                                        np.full(n, "", dtype=object), [[] for _ in range(n)])
+        return results
+
+    def training_features(self, X: Any, featurizer: Featurizer | None = None) -> sp.csr_matrix:
+        """The feature rows :meth:`fit` trains on for posts ``X``: the posts, then (with
+        ``metadata_dropout``) the same posts without metadata. Select the rows of some of the posts
+        with :meth:`training_rows`.
+
+        Example
+        -------
+        >>> model = DialogueClassifier(n_features=2**8)
+        >>> model.training_features(["Neu im Shop", "@a Danke!"]).shape
+        (4, 648)
+        """
+        return (featurizer or self.make_featurizer()).transform(self._training_posts(as_batch(X)))
+
+    def training_rows(self, index: np.ndarray, n_posts: int) -> np.ndarray:
+        """The rows of :meth:`training_features` of ``n_posts`` posts that belong to the posts at ``index``."""
+        index = np.asarray(index, dtype=np.int64)
+        return np.concatenate([index, index + n_posts]) if self.metadata_dropout else index
+
+    def _training_posts(self, posts: PostBatch) -> PostBatch:
+        if not self.metadata_dropout:
+            return posts
+        stripped = posts.without_metadata()
+        return PostBatch(**{name: getattr(posts, name) + getattr(stripped, name)
+                            for name in PostBatch.__dataclass_fields__})
+
+    def make_featurizer(self) -> Featurizer:
+        """A new featurizer with this model's n-gram parameters."""
+        return Featurizer(n_features=self.n_features, char_ngrams=self.char_ngrams, ngram_weight=self.ngram_weight)
 
     def _prior_weights(self, posts: PostBatch, y: np.ndarray) -> np.ndarray:
         """Per-post training weights that give each cell or stratum its assumed label shares."""

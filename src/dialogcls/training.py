@@ -24,21 +24,26 @@ import numpy as np
 
 from .artifact import file_sha256, save
 from .evaluate import evaluate, scores
-from .rules import reply_rule
+from .rules import STRATA, reply_rule
 from .io import read_labelled
 from .model import DialogueClassifier
 
 
-def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5, source: str = "the training data",
+def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5, kinds: Sequence[str] | None = None,
+                   sample_weight: Sequence[float] | None = None, source: str = "the training data",
                    progress: bool | None = None, **params: Any) -> dict[str, Any]:
-    """Out-of-fold macro-F1 and accuracy of a classifier with ``params``, next to the reply rule, and
-    the classifier's true- and false-positive rates per language and reply stratum.
+    """Fit a classifier with ``params`` and give its out-of-fold macro-F1 and accuracy, next to the
+    reply rule, and its true- and false-positive rates per language and reply stratum.
 
-    Every post is scored once by the model of the fold that left it out, with its metadata and
-    without (text only). Returns ``folds``, ``macro_f1``, ``accuracy``, ``rule_macro_f1``; ``rates``:
-    ``{"with_metadata": ..., "text_only": ...}`` in the form of
-    :meth:`dialogcls.quantify.Rates.to_dict` (what the share estimator ``acc`` corrects with); and
-    ``out_of_fold``: the out-of-fold ``label``, ``p_dialogue`` and ``lang`` arrays per condition.
+    The model is fitted once: every post is scored by the calibration fold model that left it out
+    (:meth:`~dialogcls.model.DialogueClassifier.out_of_fold`), with its metadata and without (text
+    only), and labelled with the model's Platt parameters and thresholds, which are fitted on those
+    same out-of-fold scores (two numbers per stratum). Returns ``folds``, ``macro_f1``,
+    ``accuracy``, ``rule_macro_f1``; ``rates``: ``{"with_metadata": ..., "text_only": ...}`` in the
+    form of :meth:`dialogcls.quantify.Rates.to_dict` (what the share estimator ``acc`` corrects
+    with); ``out_of_fold``: the out-of-fold ``label``, ``p_dialogue`` and ``lang`` arrays per
+    condition; and ``model``, the fitted classifier. ``progress`` shows a bar of the fold fits (on
+    a terminal or in a notebook when None).
 
     Example
     -------
@@ -49,38 +54,30 @@ def cross_validate(posts: Any, labels: Sequence[str], *, cv: int = 5, source: st
     >>> sorted(result["rates"]), result["out_of_fold"]["with_metadata"]["label"].shape
     (['text_only', 'with_metadata'], (12,))
     """
-    from sklearn.model_selection import StratifiedGroupKFold
     from tqdm.auto import tqdm
 
     from .quantify import measure_rates
-    from .records import duplicate_groups
     from .rules import stratum
 
     labels = np.asarray(labels, dtype=object)
+    model = DialogueClassifier(**{**params, "cv": cv})
+    n_fits = (len(STRATA) if model.stratified else 1) * (cv + 1)
+    with tqdm(total=n_fits, desc="calibration folds", leave=False,
+              disable=None if progress is None else not progress) as bar:  # None: on a terminal or notebook
+        model.fit(posts, labels, kinds=kinds, sample_weight=sample_weight, on_fold=bar.update)
+    results = model.out_of_fold(posts)
     conditions = {"with_metadata": posts, "text_only": posts.without_metadata()}
-    out_of_fold = {name: {"label": np.empty(len(labels), dtype=object), "p_dialogue": np.zeros(len(labels)),
-                          "lang": np.empty(len(labels), dtype=object)} for name in conditions}
-    folds = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=0).split(
-        np.zeros(len(labels)), labels, duplicate_groups(posts.text))  # repeated posts stay in one fold
-    bar = tqdm(folds, total=cv, desc="cross-validation folds", leave=False,
-               disable=None if progress is None else not progress)  # None: on a terminal or notebook
-    for train_index, test_index in bar:
-        model = DialogueClassifier(**{**params, "cv": min(params.get("cv", 5), 3)})
-        # The folds judge the label only: no kind model is fitted inside them.
-        model.fit(posts.take(train_index), labels[train_index])
-        for name, condition in conditions.items():
-            result = model.batch(condition.take(test_index))
-            for key in ("label", "p_dialogue", "lang"):
-                out_of_fold[name][key][test_index] = getattr(result, key)
-    predicted = out_of_fold["with_metadata"]["label"]
-    model_scores, rule_scores = scores(labels, predicted), scores(labels, reply_rule(posts))
-    rates = {name: measure_rates(labels, out_of_fold[name]["label"], out_of_fold[name]["lang"],
-                                 stratum(condition),
+    out_of_fold = {name: {key: getattr(result, key) for key in ("label", "p_dialogue", "lang")}
+                   for name, result in results.items()}
+    model_scores = scores(labels, results["with_metadata"].label)
+    rule_scores = scores(labels, reply_rule(posts))
+    rates = {name: measure_rates(labels, result.label, result.lang, stratum(conditions[name]),
                                  source=f"{cv}-fold cross-validation on {source}"
                                         + (", text only" if name == "text_only" else "")).to_dict()
-             for name, condition in conditions.items()}
+             for name, result in results.items()}
     return {"folds": cv, "macro_f1": model_scores["macro_f1"], "accuracy": model_scores["accuracy"],
-            "rule_macro_f1": rule_scores["macro_f1"], "rates": rates, "out_of_fold": out_of_fold}
+            "rule_macro_f1": rule_scores["macro_f1"], "rates": rates, "out_of_fold": out_of_fold,
+            "model": model}
 
 
 def cell_dialogue_shares(posts: Any, labels: Sequence[str], *, prior_strength: float = 20.0) -> dict[str, dict[str, float]]:
@@ -147,12 +144,12 @@ def train_artifact(data: str | os.PathLike | None, output: str | os.PathLike, *,
         posts, labels, kinds = read_labelled(data, text_column=text_column, label_column=label_column,
                                              kind_column=kind_column, columns=columns, fmt=fmt)
         params = {**params, "cv": cv or 5}
-        cross = cross_validate(posts, labels, source=Path(data).name if isinstance(data, (str, os.PathLike))
-                               else "in-memory data", **params)
+        cross = cross_validate(posts, labels, kinds=kinds, source=Path(data).name
+                               if isinstance(data, (str, os.PathLike)) else "in-memory data", **params)
     rates = cross.pop("rates")
     cross.pop("out_of_fold", None)
-    model = DialogueClassifier(**params).fit(posts, labels, kinds=kinds,
-                                             sample_weight=None if adapted is None else adapted.weights)
+    model = cross.pop("model", None) or DialogueClassifier(**params).fit(
+        posts, labels, kinds=kinds, sample_weight=None if adapted is None else adapted.weights)
     held_out = {}
     for path in eval_sets:
         eval_posts, eval_labels, _ = read_labelled(path, text_column=text_column, label_column=label_column,
@@ -263,8 +260,9 @@ def model_card(training: Mapping[str, Any], metrics: Mapping[str, Any], params: 
         "",
         "## Metrics",
         "",
-        f"{cross['folds']}-fold cross-validation on the training data: macro-F1 {cross['macro_f1']:.3f}, "
-        f"accuracy {cross['accuracy']:.3f} (reply rule: macro-F1 {cross['rule_macro_f1']:.3f}).",
+        f"{cross['folds']}-fold cross-validation on the training data (each post scored by the calibration fold "
+        f"model that left it out): macro-F1 {cross['macro_f1']:.3f}, accuracy {cross['accuracy']:.3f} "
+        f"(reply rule: macro-F1 {cross['rule_macro_f1']:.3f}).",
         "",
     ]
     for name, result in metrics["held_out"].items():
