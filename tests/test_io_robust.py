@@ -410,6 +410,18 @@ def test_cues_are_a_list_in_parquet_and_json_lines_and_a_json_array_in_csv(tmp_p
         assert [json.loads(c) for c in frame["cues"]] == expected
 
 
+def test_excel_output_shows_formula_like_texts_as_text(tmp_path, tiny_dir):
+    # "@anna ..." opens half of all replies; a spreadsheet would read it (and "=HYPERLINK(...)") as a formula.
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "@anna Danke!"}\n{"text": "=HYPERLINK(\\"http://x.y\\")"}\n{"text": "Neu"}\n',
+                      encoding="utf-8")
+    code, target = classify(tmp_path, tiny_dir, source, "--excel", out="excel.csv")
+    texts = pd.read_csv(target, sep=";", encoding="utf-8-sig", dtype=str)["text"].tolist()
+    assert code == 0 and texts == ["'@anna Danke!", "'=HYPERLINK(\"http://x.y\")", "Neu"]
+    code, plain = classify(tmp_path, tiny_dir, source, out="plain.csv")
+    assert pd.read_csv(plain, dtype=str)["text"].tolist()[0] == "@anna Danke!"  # only --excel guards
+
+
 def test_excel_output(tmp_path, tiny_dir):
     source = tmp_path / "in.jsonl"
     source.write_text('{"text": "Neu im Shop; jetzt"}\n', encoding="utf-8")

@@ -8,7 +8,9 @@
   (:func:`remove_stale_temporaries`).
 - Lists and mappings (such as ``cues``) are JSON arrays and objects in CSV and TSV, lists in Parquet
   and JSON Lines. ``excel=True`` writes CSV for German and other European spreadsheets: a byte-order
-  mark, ``;`` between fields, ``,`` as decimal mark and CRLF line ends.
+  mark, ``;`` between fields, ``,`` as decimal mark and CRLF line ends; a text cell that a spreadsheet
+  would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, as
+  "@anna Danke!" does) gets a leading ``'``, so it is shown as text and never evaluated.
 
 Example
 -------
@@ -231,6 +233,8 @@ class AtomicWriter:
             self._handle.write("".join(lines))
         elif self.fmt in ("csv", "tsv"):
             frame = _nested_as_json(frame)
+            if self.excel:
+                frame = _formulas_as_text(frame)
             separator = "\t" if self.fmt == "tsv" else (";" if self.excel else ",")
             frame.to_csv(self._handle, sep=separator, index=False, header=not self._header_written,
                          lineterminator="\r\n" if self.excel else "\n", decimal="," if self.excel else ".")
@@ -352,6 +356,26 @@ def _as_text(value: Any) -> str:
     if isinstance(value, (list, tuple, dict, np.ndarray)):
         return json.dumps(value, ensure_ascii=False, default=_json_default)
     return str(_json_default(value))
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formulas_as_text(frame: Any) -> Any:
+    """Text cells that a spreadsheet would evaluate, prefixed with ``'`` (shown as text).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> _formulas_as_text(pd.DataFrame({"text": ["@anna Danke!", "=1+1", "ok"], "p": [0.5, -1.0, 2.0]}))["text"].tolist()
+    ["'@anna Danke!", "'=1+1", 'ok']
+    """
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    texts = [column for column in frame.columns if is_object_dtype(frame[column]) or is_string_dtype(frame[column])]
+    return frame.assign(**{column: [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+                                    for v in frame[column]] for column in texts})
 
 
 def _nested_as_json(frame: Any) -> Any:
