@@ -350,6 +350,20 @@ def test_large_calls_show_a_notebook_progress_bar_with_the_same_results(tiny_mod
     assert not api._show_progress(None, 10**6)
 
 
+@pytest.mark.parametrize("frame_type", ["pandas", "polars"])
+def test_classify_frame_takes_progress_like_classify(tiny_model, capsys, frame_type):
+    texts = [f"@u{i} Danke!" if i % 2 else f"Neu im Shop {i}" for i in range(300)]
+    frame = pd.DataFrame({"text": texts})
+    if frame_type == "polars":
+        import polars as pl
+
+        frame = pl.from_pandas(frame)
+    quiet = dialogcls.classify_frame(frame, model=tiny_model, batch_size=64, progress=False)
+    assert capsys.readouterr().err == ""
+    shown = dialogcls.classify_frame(frame, model=tiny_model, batch_size=64, progress=True)
+    assert "300/300" in capsys.readouterr().err and list(shown["p_dialogue"]) == list(quiet["p_dialogue"])
+
+
 def test_duplicated_training_posts_give_a_warning():
     from dialogcls.io import read_labelled
 

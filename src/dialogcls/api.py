@@ -153,7 +153,7 @@ def classify(posts: str | Mapping[str, Any] | Post | Iterable[str | Mapping[str,
 
 
 def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[str, str] | None = None,
-                   model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Any:
+                   model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool | None = None) -> Any:
     """Score a table and get the same kind back with ``label``, ``p_dialogue``, ``lang``, ``kind``
     and ``cues`` added: a pandas or polars DataFrame (a copy), a ``datasets.Dataset`` (a new Dataset)
     or a Dask DataFrame (lazy; the model goes to each worker once). See :mod:`dialogcls.frames`.
@@ -162,7 +162,8 @@ def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[st
     the fields (``is_reply``, ``reply_to``, ``author``, ``platform``, ``lang``, ``created_at``, ``id``)
     are used without mapping. Missing values of nullable dtypes (``pd.NA``) are unknown. An existing
     ``label``, ``p_dialogue``, ``kind`` or ``cues`` column is kept and the predictions go beside it
-    as ``predicted_label`` … (with a warning).
+    as ``predicted_label`` … (with a warning). ``progress`` is :func:`score`'s (for pandas and polars
+    frames; a Dataset shows ``datasets``' own bar).
 
     Example
     -------
@@ -172,7 +173,8 @@ def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[st
     """
     from .frames import classify_frame as classify_table
 
-    return classify_table(frame, text_column=text_column, columns=columns, model=model, batch_size=batch_size)
+    return classify_table(frame, text_column=text_column, columns=columns, model=model, batch_size=batch_size,
+                          progress=progress)
 
 
 def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike = "-", **options: Any) -> FileSummary:

@@ -154,9 +154,11 @@ def output_names(present: Any) -> dict[str, str]:
 
 
 def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[str, str] | None = None,
-                   model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Any:
+                   model: Any = None, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool | None = None) -> Any:
     """Score a table and return the same kind of table with the result columns added (see the
-    module help for the names). ``columns`` maps metadata fields to column names.
+    module help for the names). ``columns`` maps metadata fields to column names. ``progress``
+    (pandas and polars) is :func:`dialogcls.api.score`'s; a Dataset shows ``datasets``' own bar
+    and a Dask DataFrame Dask's diagnostics.
 
     Example
     -------
@@ -173,7 +175,10 @@ def classify_frame(frame: Any, *, text_column: str = "text", columns: Mapping[st
                                      "use dialogcls.classify for posts and dialogcls.classify_batch for columns)")
     scorer = {"pandas": _classify_table, "polars": _classify_polars, "dask": _classify_dask,
               "dataset": _classify_dataset, "iterable_dataset": _classify_dataset}[kind]
-    return scorer(frame, text_column=text_column, columns=dict(columns or {}), model=model, batch_size=batch_size)
+    options = {"text_column": text_column, "columns": dict(columns or {}), "model": model, "batch_size": batch_size}
+    if kind in ("pandas", "polars"):
+        options["progress"] = progress
+    return scorer(frame, **options)
 
 
 def with_results(frame: Any, result: BatchResult, names: Mapping[str, str]) -> Any:
@@ -198,23 +203,26 @@ def empty_result() -> BatchResult:
     return BatchResult(empty, np.empty(0), empty, empty, [])
 
 
-def _score(posts: PostBatch, model: Any, batch_size: int) -> BatchResult:
+def _score(posts: PostBatch, model: Any, batch_size: int, progress: bool | None) -> BatchResult:
     from .api import score
 
-    return score(posts, model=model, batch_size=batch_size)
+    return score(posts, model=model, batch_size=batch_size, progress=progress)
 
 
-def _classify_table(frame: Any, *, text_column: str, columns: dict[str, str], model: Any, batch_size: int) -> Any:
+def _classify_table(frame: Any, *, text_column: str, columns: dict[str, str], model: Any, batch_size: int,
+                    progress: bool | None) -> Any:
     names = output_names(frame.columns)
     posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
-    return with_results(frame, _score(posts, model, batch_size), names)
+    return with_results(frame, _score(posts, model, batch_size, progress), names)
 
 
-def _classify_polars(frame: Any, *, text_column: str, columns: dict[str, str], model: Any, batch_size: int) -> Any:
+def _classify_polars(frame: Any, *, text_column: str, columns: dict[str, str], model: Any, batch_size: int,
+                     progress: bool | None) -> Any:
     import polars as pl
 
     names = output_names(frame.columns)
-    values = _score(PostBatch.from_frame(frame, text_column=text_column, columns=columns), model, batch_size).to_dict()
+    posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
+    values = _score(posts, model, batch_size, progress).to_dict()
     dtypes = {"label": pl.Utf8, "p_dialogue": pl.Float64, "lang": pl.Utf8, "kind": pl.Utf8, "cues": pl.List(pl.Utf8)}
     return frame.with_columns([pl.Series(names[name], values[name], dtype=dtypes[name]) for name in RESULT_COLUMNS])
 
