@@ -68,6 +68,23 @@ def test_delimiter_option_and_excel_sep_line(tmp_path, tiny_dir):
     assert main(["classify", str(source), "--delimiter", "ab", "--model", str(tiny_dir)]) == 3
 
 
+def test_evaluate_report_and_sample_take_the_reading_options(tmp_path, tiny_dir):
+    # A '|'-separated cp1252 export whose texts hold ',' and ';'.
+    rows = ["author|text|label"] + [f"acme|@kunde{i} Danke, schön; bis bald|dialogue" if i % 2 else
+                                     f"acme|Neu im Shop, jetzt; für alle {i}|broadcast" for i in range(12)]
+    source = tmp_path / "export.csv"
+    source.write_bytes("\r\n".join(rows).encode("cp1252"))
+    reading = ["--delimiter", "|", "--encoding", "cp1252", "--model", str(tiny_dir)]
+    assert main(["evaluate", str(source), "--json", *reading]) == 0
+    assert main(["report", str(source), "-o", str(tmp_path / "r.html"), "--min-posts", "1", *reading]) == 0
+    assert main(["sample", str(source), "-n", "4", "-o", str(tmp_path / "s.csv"), *reading]) == 0
+    sheet = pd.read_csv(tmp_path / "s.csv", dtype=str)
+    assert len(sheet) == 4 and all("schön" in t or "für" in t for t in sheet["text"])
+    for command in (["evaluate", str(source)], ["report", str(source), "-o", str(tmp_path / "x.html")],
+                    ["sample", str(source), "-o", str(tmp_path / "x.csv")]):  # the options are the ones read with
+        assert main([*command, "--delimiter", ";", "--model", str(tiny_dir)]) != 0
+
+
 def test_cp1252_file_is_read_as_such(tmp_path, tiny_dir, capsys):
     source = tmp_path / "windows.csv"
     source.write_bytes("id;text\r\n1;Grüße aus Köln – schönes Wochenende!\r\n".encode("cp1252"))

@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "group's dialogue share error (repeatable; e.g. --by author)")
     evaluate.add_argument("--min-group-posts", type=int, default=15,
                           help="groups with fewer posts are left out of the share errors (default 15)")
+    _add_reading(evaluate)
     _add_model(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print JSON for machines")
 
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "export's referenced_tweets / in_reply_to_status_id / in_reply_to_id)")
     report_columns.add_argument("--url-column", dest="col_url", metavar="NAME",
                                 help="column with the post's URL (default: url, when present)")
+    _add_reading(report)
     _add_model(report)
 
     sample = command("sample", "pick posts to code by hand: stratified by account, language and reply shape, "
@@ -203,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="add the model's label and p_dialogue (off by default: a shown suggestion biases "
                              "the coders towards it)")
     sample.add_argument("--format", choices=["csv", "tsv", "jsonl", "parquet"], help="input format")
+    _add_reading(sample)
     sample.add_argument("--output-format", choices=["csv", "tsv", "jsonl", "parquet"],
                         help="sheet format (default: from the extension)")
     _add_columns(sample)
@@ -223,6 +226,15 @@ def _add_reading(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--encoding", default="auto", help="the file's encoding: auto (default: a byte-order mark, "
                        "UTF-16, cp1252 from Excel, else UTF-8), utf-8, utf-16, cp1252, latin-1 …")
     group.add_argument("--delimiter", help="the field delimiter of CSV: ';', ',', '|' or tab (default: detected)")
+
+
+def _reading(args: argparse.Namespace, path: str) -> object:
+    """``path`` with the reading options of the command line (standard input, ``-``, as it is)."""
+    from .io import InputFile
+
+    if path == "-":
+        return path
+    return InputFile(path, fmt=args.format, encoding=args.encoding, delimiter=args.delimiter)
 
 
 def _version() -> str:
@@ -328,13 +340,13 @@ def _check_training(args: argparse.Namespace) -> object:
     has enough posts of each label for the folds. Returns the data to train on (with its reading options)."""
     import warnings
 
-    from .io import InputFile, check_training_data, read_labelled
+    from .io import check_training_data, read_labelled
     from .writers import check_model_output
 
     check_model_output(args.output, inputs=tuple(path for path in (args.data, args.add, args.corpus) if path))
     if args.add is not None or args.data == "-":
         return args.data
-    data = InputFile(args.data, fmt=args.format, encoding=args.encoding, delimiter=args.delimiter)
+    data = _reading(args, args.data)
     with warnings.catch_warnings():  # training reads the data again and warns then
         warnings.simplefilter("ignore")
         _, labels, _ = read_labelled(data, text_column=args.text_column, label_column=args.label_column,
@@ -351,9 +363,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .sampling import is_sample_sheet, read_coded
 
     # A coded sample sheet: only its coded rows count, and its design weights go to the confusion rates.
-    sheet, uncoded = read_coded(args.data, fmt=args.format, label_column=args.label_column, kind_column="kind")
+    data = _reading(args, args.data)
+    sheet, uncoded = read_coded(data, fmt=args.format, label_column=args.label_column, kind_column="kind")
     coded = is_sample_sheet(sheet)
-    posts, labels, _ = read_labelled(sheet if coded or args.data == "-" else args.data,
+    posts, labels, _ = read_labelled(sheet if coded or args.data == "-" else data,
                                      text_column=args.text_column,
                                      label_column=args.label_column, kind_column=None, columns=_columns(args),
                                      fmt=args.format)
@@ -398,7 +411,7 @@ def run_report(args: argparse.Namespace) -> int:
     from .io import read_table
     from .reporting import report
 
-    frame = read_table(args.input, fmt=args.format)
+    frame = read_table(_reading(args, args.input), fmt=args.format)
     renames = {column: field for field, column in _columns(args).items()}
     renames.update({getattr(args, f"col_{field}"): field for field in ("reply_to_id", "url")
                     if getattr(args, f"col_{field}", None)})
@@ -458,7 +471,7 @@ def run_sample(args: argparse.Namespace) -> int:
     from .api import load
     from .sampling import sample, write_sample
 
-    sheet = sample(args.input, args.n, seed=args.seed, uncertain_share=args.uncertain_share,
+    sheet = sample(_reading(args, args.input), args.n, seed=args.seed, uncertain_share=args.uncertain_share,
                    allocation=args.allocation, model=load(args.model), fmt=args.format,
                    text_column=args.text_column, columns=_columns(args), keep=args.keep, show_model=args.show_model)
     table, rules = write_sample(sheet, args.output, fmt=args.output_format)
