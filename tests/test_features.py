@@ -88,16 +88,16 @@ def test_reply_metadata():
     thread = named("2/3 Und weiter geht's.", is_reply=True, reply_to="acme", author="ACME")
     assert thread["self_thread"] == 1 and thread["reply_to_other"] == 0
     unknown = named("Hallo")
-    assert unknown["reply_unknown"] == 1 and unknown["is_reply"] == 0 and unknown["not_reply"] == 0
+    assert unknown["no_reply_flag"] == 1 and unknown["is_reply"] == 0 and unknown["not_reply"] == 0
 
 
 @pytest.mark.parametrize("reply_to", ["anna", "ANNA", None])
 def test_a_reply_flag_that_mirrors_the_leading_handle_adds_nothing_to_the_text(reply_to):
     # Twitter marks a tweet that opens with @anna as a reply to anna, also "@anna, our new
-    # professor, ..." (codebook rule 4), so the flag is read as unknown there.
+    # professor, ..." (codebook rule 4), so the flag is read as absent there.
     flagged = named("@anna, unsere neue Professorin, spricht heute", is_reply=True, reply_to=reply_to, author="acme")
     plain = named("@anna, unsere neue Professorin, spricht heute")
-    assert flagged == plain and flagged["reply_unknown"] == 1 and flagged["handle_as_subject"] == 1
+    assert flagged == plain and flagged["no_reply_flag"] == 1 and flagged["handle_as_subject"] == 1
 
 
 def test_a_reply_flag_says_more_than_the_handle_when_it_names_another_account_or_the_author():

@@ -66,7 +66,7 @@ FEATURE_DOCS: dict[str, str] = {
     "truncated": "the text ends in an ellipsis",
     "is_reply": "metadata: marked as a reply",
     "not_reply": "metadata: marked as not a reply",
-    "reply_unknown": "metadata: reply flag unknown",
+    "no_reply_flag": "metadata: no reply flag, or one that only repeats the leading @handle",
     "reply_to_other": "metadata: replies to another account",
     "self_thread": "metadata: replies to its own author (a thread)",
     "handle_as_subject": "the leading @handle is what the post reports about (a comma, a dash or a reporting "
@@ -410,7 +410,7 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
             is_reply, target = None, None
         row[col["is_reply"]] = is_reply is True
         row[col["not_reply"]] = is_reply is False
-        row[col["reply_unknown"]] = is_reply is None
+        row[col["no_reply_flag"]] = is_reply is None
         if target is not None:
             row[col["self_thread"]] = self_reply
             row[col["reply_to_other"]] = not self_reply
