@@ -199,14 +199,11 @@ class DialogueClassifier:
     # -- learning -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Sequence[str], *, kinds: Sequence[str] | None = None,
             sample_weight: Sequence[float] | None = None, featurizer: Featurizer | None = None,
-            features: sp.csr_matrix | None = None,
             on_fold: Callable[[], None] | None = None) -> "DialogueClassifier":
         """Learn from posts ``X`` with labels ``y`` (``dialogue``/``broadcast``), optional kinds and
-        optional per-post weights. ``featurizer`` and ``features`` (the rows
-        :meth:`training_features` gives for ``X``) let a caller featurise posts once for several
-        fits; ``on_fold`` is called after each logistic regression of the calibration folds (for a
-        progress bar). The calibration's out-of-fold scores stay in ``out_of_fold_scores_`` (see
-        :meth:`out_of_fold`)."""
+        optional per-post weights. ``on_fold`` is called after each logistic regression of the
+        calibration folds (for a progress bar). The calibration's out-of-fold scores, one per row of
+        :meth:`training_features`, stay in ``out_of_fold_scores_`` (see :meth:`out_of_fold`)."""
         posts = as_batch(X)
         y = np.asarray(list(y), dtype=object)
         check_labels(y, kinds)
@@ -219,15 +216,11 @@ class DialogueClassifier:
         groups = duplicate_groups(posts.text)  # a repeated post never calibrates its own twin
         weight = np.ones(len(posts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         weight = weight * self._prior_weights(posts, y)
-        rows = self.training_rows(np.arange(len(posts)), len(posts)) % len(posts)
+        rows = np.tile(np.arange(len(posts)), 2 if self.metadata_dropout else 1)  # as _training_posts
         y, groups, weight = y[rows], groups[rows], weight[rows]
         kinds = [kinds[row] for row in rows] if kinds is not None else None
         posts = self._training_posts(posts)
-        if features is None:
-            features = self.featurizer_.transform(posts)
-        elif features.shape != (len(posts), self.featurizer_.n_columns):
-            raise DialogclsError("E312", f"features of shape {features.shape} for {len(posts)} training rows of "
-                                         f"{self.featurizer_.n_columns} columns; pass training_features(X)")
+        features = self.featurizer_.transform(posts)
         strata = stratum(posts) if self.stratified else np.zeros(len(posts), dtype=np.int64)
         n_strata = len(STRATA) if self.stratified else 1
         self.classes_ = np.array(LABELS, dtype=object)
@@ -268,7 +261,7 @@ class DialogueClassifier:
         """
         posts = as_batch(X)
         n = len(posts)
-        if len(getattr(self, "out_of_fold_scores_", ())) != len(self.training_rows(np.arange(n), n)):
+        if len(getattr(self, "out_of_fold_scores_", ())) != n * (2 if self.metadata_dropout else 1):
             raise DialogclsError("E314", f"out-of-fold scores exist only for the {n} posts the model was fitted "
                                          "on, in that order; this model was not fitted on them")
         conditions = {"with_metadata": posts}
@@ -287,8 +280,7 @@ class DialogueClassifier:
 
     def training_features(self, X: Any, featurizer: Featurizer | None = None) -> sp.csr_matrix:
         """The feature rows :meth:`fit` trains on for posts ``X``: the posts, then (with
-        ``metadata_dropout``) the same posts without metadata. Select the rows of some of the posts
-        with :meth:`training_rows`.
+        ``metadata_dropout``) the same posts without metadata.
 
         Example
         -------
@@ -297,11 +289,6 @@ class DialogueClassifier:
         (4, 648)
         """
         return (featurizer or self.make_featurizer()).transform(self._training_posts(as_batch(X)))
-
-    def training_rows(self, index: np.ndarray, n_posts: int) -> np.ndarray:
-        """The rows of :meth:`training_features` of ``n_posts`` posts that belong to the posts at ``index``."""
-        index = np.asarray(index, dtype=np.int64)
-        return np.concatenate([index, index + n_posts]) if self.metadata_dropout else index
 
     def _training_posts(self, posts: PostBatch) -> PostBatch:
         if not self.metadata_dropout:
