@@ -438,9 +438,12 @@ def test_other_feature_schema_is_E204(saved):
     assert _code(saved) == "E204"
 
 
-def test_other_feature_names_is_E204(saved):
-    _edit_meta(saved, feature_names=FEATURE_NAMES[:-1])
-    assert _code(saved) == "E204"
+def test_other_feature_names_is_E204_naming_them(saved):
+    _edit_meta(saved, feature_names=FEATURE_NAMES[:-1] + ["an_old_cue"])
+    with pytest.raises(ArtifactError) as info:
+        artifact.load(saved)
+    # the same schema number on both sides: the message says which features differ
+    assert info.value.code == "E204" and "an_old_cue" in str(info.value) and FEATURE_NAMES[-1] in str(info.value)
 
 
 def test_missing_weights_is_E205(saved):

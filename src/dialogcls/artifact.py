@@ -193,9 +193,15 @@ def read_meta(directory: str | os.PathLike) -> dict[str, Any]:
                                     f"({written_by or 'unknown'}) or retrain with `{_RETRAIN}`.")
     if (meta.get("feature_schema_version") != FEATURE_SCHEMA_VERSION
             or meta.get("feature_names") != FEATURE_NAMES):
+        names = meta.get("feature_names") if isinstance(meta.get("feature_names"), list) else []
+        differ = ([name for name in names if name not in FEATURE_NAMES][:3]
+                  + [name for name in FEATURE_NAMES if name not in names][:3])
+        detail = (f" (same schema number, other features: {differ})"
+                  if meta.get("feature_schema_version") == FEATURE_SCHEMA_VERSION else "")
         raise ArtifactError("E204", f"{directory} was trained on feature schema "
                                     f"{meta.get('feature_schema_version')!r}; this dialogcls computes schema "
-                                    f"{FEATURE_SCHEMA_VERSION}. Retrain the model with this version: `{_RETRAIN}`.")
+                                    f"{FEATURE_SCHEMA_VERSION}{detail}. Retrain the model with this version: "
+                                    f"`{_RETRAIN}`.")
     expected = {"labels": list, "kinds": list, "config": dict, "weights_file": str, "weights_sha256": str}
     wrong = [f"{key} ({expected[key].__name__})" for key in expected if not isinstance(meta.get(key), expected[key])]
     if wrong:

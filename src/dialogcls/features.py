@@ -37,7 +37,7 @@ from .records import PostBatch
 from .rules import reply_shaped
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 6
+FEATURE_SCHEMA_VERSION = 7
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
