@@ -191,6 +191,15 @@ def machine_info() -> list[tuple[str, str]]:
             ("Python", platform.python_version()), ("libraries", ", ".join(libraries))]
 
 
+def machine_load() -> str:
+    """The load averages over 1, 5 and 15 minutes (``os.getloadavg``), for a results header."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 minutes; {os.cpu_count()} cores)"
+
+
 def command_line(script: str, argv: Sequence[str]) -> str:
     """The command that reproduces a run, as typed from the repository root."""
     return shlex.join(["python", f"benchmarks/{script}", *argv])
