@@ -2,9 +2,7 @@
 links (dialogcls.report with dialogcls.quantify, dialogcls.threads)."""
 from __future__ import annotations
 
-import json
 import types
-import warnings
 
 import numpy as np
 import pandas as pd
