@@ -151,3 +151,15 @@ def test_only_an_explicit_request_for_answers_is_a_top_level_invitation():
     assert named("Are you ready for summer? Our favourite deals are here")["toplevel_invite"] == 0
     assert named("Coffee or tea? Tell us in the comments!")["toplevel_invite"] > 0
     assert named("@anna Tell us more, please!")["toplevel_invite"] == 0  # reply-shaped
+
+
+def test_large_inputs_are_featurised_in_chunks_with_the_same_matrix(monkeypatch):
+    from dialogcls import features
+
+    texts = [f"@u{i} Danke für die Nachricht {i}! https://t.co/{i}" if i % 3 else f"Neu im Shop: Modell {i} #neu"
+             for i in range(50)]
+    posts = PostBatch.from_columns(texts, is_reply=[i % 2 == 0 for i in range(50)])
+    whole = Featurizer(n_features=2**10).transform(posts)
+    monkeypatch.setattr(features, "TRANSFORM_CHUNK", 7)
+    chunked = Featurizer(n_features=2**10).transform(posts)
+    assert (whole != chunked).nnz == 0 and whole.shape == chunked.shape

@@ -117,7 +117,9 @@ def fit_calibrated(features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, g
     if method != "sigmoid":
         raise DialogclsError("E313", f"calibration {method!r} is not available; a model file holds Platt's two "
                                      "parameters per stratum: use calibration='sigmoid'")
+    n_columns = features.shape[1]
     used, compact = used_columns(features)
+    del features  # often the caller's temporary row selection: freed here, not after the fits
 
     def logistic(rows: np.ndarray) -> Any:
         return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, solver="liblinear").fit(
@@ -133,7 +135,7 @@ def fit_calibrated(features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, g
         on_fold()
     if list(final.classes_) != list(LABELS):
         raise DialogclsError("E305", f"training labels {list(final.classes_)}; expected {list(LABELS)}")
-    coef = np.zeros(features.shape[1])
+    coef = np.zeros(n_columns)
     coef[used] = final.coef_.ravel()
     return coef, float(final.intercept_[0]), platt(out_of_fold, y == LABELS[1], weight), out_of_fold
 

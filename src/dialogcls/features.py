@@ -97,6 +97,10 @@ _BOS = stable_hash("<s>")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
+#: Posts featurised in one pass by :meth:`Featurizer.transform`; larger inputs go in chunks.
+TRANSFORM_CHUNK = 8192
+
+
 class Featurizer:
     """Turn a :class:`~dialogcls.records.PostBatch` into a sparse feature matrix.
 
@@ -173,9 +177,14 @@ class Featurizer:
         return tokenize_batch(posts.text, self.table, lang=posts.lang)
 
     def transform(self, posts: PostBatch, tokens: TokenBatch | None = None) -> sp.csr_matrix:
-        """The feature matrix of ``posts`` (``tokens`` may be passed when already computed)."""
+        """The feature matrix of ``posts`` (``tokens`` may be passed when already computed). Many
+        posts (training sets) are featurised :data:`TRANSFORM_CHUNK` at a time: the intermediate
+        arrays of one pass take several times the matrix's memory."""
         if len(posts) == 0:
             return sp.csr_matrix((0, self.n_columns))
+        if tokens is None and len(posts) > TRANSFORM_CHUNK:
+            return sp.vstack([self.transform(posts.take(range(start, min(start + TRANSFORM_CHUNK, len(posts)))))
+                              for start in range(0, len(posts), TRANSFORM_CHUNK)], format="csr")
         tokens = tokens if tokens is not None else self.tokenize(posts)
         named = sp.csr_matrix(named_features(tokens, posts))
         words, chars = self._ngrams(tokens)
