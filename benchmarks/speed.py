@@ -595,11 +595,11 @@ def profile_batch(contenders: Contenders, source: Sequence[Mapping[str, Any]], s
 def stage_breakdown(contenders: Contenders, posts: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """Seconds per stage of the batch path, run step by step the way ``dialogcls.api.score`` and
     ``Featurizer.transform`` do it (this mirrors library internals, so it may need updating with them)."""
-    import numpy as np
     import scipy.sparse as sp
     from dialogcls.api import DEFAULT_BATCH_SIZE
     from dialogcls.features import named_features
     from dialogcls.records import PostBatch
+    from dialogcls.rules import reply_shaped as reply_shaped_posts
 
     model = contenders.model
     featurizer = model.featurizer_
@@ -623,9 +623,9 @@ def stage_breakdown(contenders: Contenders, posts: Sequence[Mapping[str, Any]]) 
     stage("hashed word + char n-grams", lambda: out["ngrams"].extend(featurizer._ngrams(t) for t in out["tokens"]))
     stage("hstack", lambda: out["features"].extend(
         sp.hstack([n, w, c], format="csr") for n, (w, c) in zip(out["named"], out["ngrams"])))
-    stage("predict_proba (calibrated LR)", lambda: out["labels"].extend(
-        np.where(model.predict_proba_features(f)[:, 1] >= 0.5, "dialogue", "broadcast").astype(object)
-        for f in out["features"]))
+    shaped = [reply_shaped_posts(c) for c in pieces]
+    stage("p_dialogue and labels (calibrated LR per stratum)", lambda: out["labels"].extend(
+        model.labels(model.p_dialogue(f, model._strata_of(s)), s) for f, s in zip(out["features"], shaped)))
     stage("predict_kind", lambda: [model.predict_kind(f, y) for f, y in zip(out["features"], out["labels"])])
     stage("explain (top cues)", lambda: [model.explain(f, y) for f, y in zip(out["features"], out["labels"])])
     return stages

@@ -398,6 +398,8 @@ def _as_text(value: Any, position: int) -> str:
     """Texts are strings; missing values become empty posts, numbers become their text. A record
     where a text belongs (a mapping, a :class:`Post`, a spaCy Doc) is refused (E112): scored as
     its ``str()``, its metadata would be lost without a word."""
+    if type(value) is str:  # nearly every text: no further checks on the hot path
+        return value
     if isinstance(value, (Mapping, Post)) or is_spacy_doc(value):
         raise DialogclsError("E112", f"text {position} is a {type(value).__name__}, not a text; pass records "
                                      "to dialogcls.classify (or PostBatch.from_posts), or their texts and "
