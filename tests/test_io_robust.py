@@ -441,6 +441,24 @@ def test_cues_are_a_list_in_parquet_and_json_lines_and_a_json_array_in_csv(tmp_p
         assert [json.loads(c) for c in frame["cues"]] == expected
 
 
+def test_json_lines_rows_are_the_records_with_missing_values_as_null(tmp_path):
+    # The writer builds rows from columns; they must be what to_dict(orient="records") gave.
+    import numpy as np
+
+    from dialogcls.writers import AtomicWriter
+
+    frame = pd.DataFrame({"flag": pd.array([True, None], dtype="boolean"), "n": pd.array([1, None], dtype="Int64"),
+                          "p": [0.25, np.nan], "at": pd.to_datetime(["2020-01-01 10:00", None]),
+                          "cues": [["thanks"], []], "s": pd.array(["a", pd.NA], dtype="string"),
+                          "mixed": [np.float64(0.1), b"b"]})
+    with AtomicWriter(tmp_path / "o.jsonl") as writer:
+        writer.write(frame)
+    rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows == [{"flag": True, "n": 1, "p": 0.25, "at": "2020-01-01T10:00:00", "cues": ["thanks"], "s": "a",
+                     "mixed": 0.1},
+                    {"flag": None, "n": None, "p": None, "at": None, "cues": [], "s": None, "mixed": "b"}]
+
+
 def test_excel_output_shows_formula_like_texts_as_text(tmp_path, tiny_dir):
     # "@anna ..." opens half of all replies; a spreadsheet would read it (and "=HYPERLINK(...)") as a formula.
     source = tmp_path / "in.jsonl"

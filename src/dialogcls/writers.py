@@ -227,9 +227,9 @@ class AtomicWriter:
             frame = self._same_columns(frame)
         self.rows += len(frame)
         if self.fmt == "jsonl":
-            frame = frame.astype(object).where(frame.notna(), None)
-            lines = [json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"
-                     for record in frame.to_dict(orient="records")]
+            keys = list(frame.columns)
+            lines = [json.dumps(dict(zip(keys, row)), ensure_ascii=False, default=_json_default) + "\n"
+                     for row in zip(*(_column_values(frame[key]) for key in keys))]
             self._handle.write("".join(lines))
         elif self.fmt in ("csv", "tsv"):
             frame = _nested_as_json(frame)
@@ -388,6 +388,15 @@ def _nested_as_json(frame: Any) -> Any:
                                          default=_json_default)
                               if isinstance(v, (list, tuple, dict, np.ndarray)) else v for v in values]
     return frame.assign(**nested) if nested else frame
+
+
+def _column_values(column: Any) -> list[Any]:
+    """A column as Python values with None for every missing value (NaN, ``pd.NA``, NaT): what
+    ``to_dict(orient="records")`` gives after ``where(notna(), None)``, without boxing each cell."""
+    values = column.tolist()
+    for row in np.flatnonzero(column.isna().to_numpy()).tolist():
+        values[row] = None
+    return values
 
 
 def _json_default(value: Any) -> Any:
