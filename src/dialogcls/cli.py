@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="CSV for German and other European spreadsheets: byte-order mark, ';', decimal comma")
     _add_columns(classify)
     _add_model(classify)
-    classify.add_argument("--batch-size", type=int, default=8192, help="posts per chunk (default 8192)")
+    classify.add_argument("--batch-size", type=int, default=None,
+                          help="posts per chunk (default 4096: a chunk's arrays set the peak memory)")
     classify.add_argument("--workers", type=int, default=None,
                           help="worker processes (default 1; with --scheduler local, one per core)")
     classify.add_argument("--scheduler", metavar="local|ADDRESS",
@@ -261,9 +262,8 @@ def run_classify(args: argparse.Namespace) -> int:
     args.workers = args.workers or 1
     summary = classify_file(args.input, args.output, input_format=args.format, output_format=args.output_format,
                             text_column=args.text_column, columns=_columns(args), model_path=args.model,
-                            batch_size=args.batch_size, workers=args.workers, on_error=args.on_error,
-                            progress=not args.quiet, encoding=args.encoding, delimiter=args.delimiter,
-                            preset=args.preset, platform=args.platform, excel=args.excel)
+                            workers=args.workers, on_error=args.on_error, progress=not args.quiet, encoding=args.encoding, delimiter=args.delimiter,
+                            preset=args.preset, platform=args.platform, excel=args.excel, **_chunking(args))
     if not args.quiet:
         from .exports import NAMES
 
@@ -280,6 +280,11 @@ def run_classify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _chunking(args: argparse.Namespace) -> dict:
+    """``--batch-size`` when given; else each scorer's own default."""
+    return {"batch_size": args.batch_size} if args.batch_size is not None else {}
+
+
 def _run_classify_on_dask(args: argparse.Namespace) -> int:
     """``classify "in/*.parquet" -o out/ --scheduler local|ADDRESS`` (see :mod:`dialogcls.cluster`)."""
     from .cluster import classify_files
@@ -292,7 +297,7 @@ def _run_classify_on_dask(args: argparse.Namespace) -> int:
         raise DialogclsError("E145", "with --scheduler, -o names the folder for the Parquet parts (e.g. -o out/)")
     summary = classify_files(args.input, args.output, scheduler=args.scheduler, workers=args.workers,
                              text_column=args.text_column, columns=_columns(args), model_path=args.model,
-                             batch_size=args.batch_size, on_error=args.on_error)
+                             on_error=args.on_error, **_chunking(args))
     if not args.quiet:
         print(f"scored {summary.rows} posts into {summary.output}/ on Dask ({args.scheduler})"
               + (f"; {summary.bad_rows} bad rows marked in the 'error' column" if summary.bad_rows else ""),

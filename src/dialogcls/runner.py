@@ -31,7 +31,6 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import DialogclsError
-from .model import DEFAULT_BATCH_SIZE
 from .records import RESULT_COLUMNS, BatchResult
 
 #: Chunks in flight per worker process.
@@ -52,10 +51,15 @@ class FileSummary:
     delimiter: str | None = None
 
 
+#: Posts per chunk when scoring a file: a chunk's frames and feature matrices set a run's peak
+#: memory (50,000 posts of JSON Lines: 8,192 a chunk peaked at 400 MB, 4,096 at 315 MB, in the same time).
+FILE_CHUNK = 4096
+
+
 def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike = "-", *,
                   input_format: str | None = None, output_format: str | None = None,
                   text_column: str = "text", columns: Mapping[str, str] | None = None,
-                  model_path: str | os.PathLike | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                  model_path: str | os.PathLike | None = None, batch_size: int = FILE_CHUNK,
                   workers: int = 1, on_error: str = "raise", progress: bool = False, encoding: str | None = None,
                   delimiter: str | None = None, preset: str = "auto", platform: str | None = None,
                   excel: bool = False) -> FileSummary:
