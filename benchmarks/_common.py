@@ -200,6 +200,14 @@ def machine_load() -> str:
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 minutes; {os.cpu_count()} cores)"
 
 
+def apply_presets(args: Any, quick: Mapping[str, Any], full: Mapping[str, Any]) -> Any:
+    """Fill the options left unset (None) from the ``--quick`` or the full preset; explicit options win."""
+    for name, value in (quick if args.quick else full).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
+
+
 def command_line(script: str, argv: Sequence[str]) -> str:
     """The command that reproduces a run, as typed from the repository root."""
     return shlex.join(["python", f"benchmarks/{script}", *argv])

@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (SINGLE_THREAD_ENV, describe_model, ensure_dialogcls_importable, header_block,  # noqa: E402
-                     md_table, resolve_model, update_section)
+from _common import (SINGLE_THREAD_ENV, apply_presets, describe_model,  # noqa: E402
+                     ensure_dialogcls_importable, header_block, md_table, resolve_model, update_section)
 
 FULL = {"posts": 100_000, "kill_rows": 300_000, "kill_workers": [1, 2]}
 QUICK = {"posts": 5_000, "kill_rows": 40_000, "kill_workers": [1]}
@@ -536,10 +536,7 @@ def run_all(args: argparse.Namespace, argv: Sequence[str]) -> tuple[str, bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    for name, value in (QUICK if args.quick else FULL).items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    args = apply_presets(build_parser().parse_args(argv), QUICK, FULL)
     markdown, passed = run_all(args, argv)
     print(markdown)
     if args.out:

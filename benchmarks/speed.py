@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from _common import (BENCH_DIR, DEFAULT_DATA, describe_model, display_path, ensure_dialogcls_importable,
+from _common import (BENCH_DIR, DEFAULT_DATA, apply_presets, describe_model, display_path, ensure_dialogcls_importable,
                      header_block, machine_load, md_table, metadata_columns, publish, read_jsonl, resolve_model,
                      split_path, tfidf_pipeline, verdict, write_jsonl)
 
@@ -954,10 +954,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    for name, value in (QUICK if args.quick else FULL).items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    args = apply_presets(build_parser().parse_args(argv), QUICK, FULL)
     ensure_dialogcls_importable()
     model_dir = resolve_model(args.model)
     env = child_env(model_dir)
