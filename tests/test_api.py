@@ -326,3 +326,9 @@ def test_classify_frame_reads_pandas_missing_flags(tiny_model):
     out = dialogcls.classify_frame(frame, model=tiny_model)
     unknown = dialogcls.classify_frame(frame.assign(is_reply=[True, None]), model=tiny_model)
     assert out["p_dialogue"].tolist() == unknown["p_dialogue"].tolist()
+
+
+def test_batch_records_are_the_predictions_as_dicts(tiny_model):
+    result = dialogcls.classify_batch(["@anna Danke!", "Neu im Shop https://t.co/x", ""], model=tiny_model)
+    ids = ["a", None, "c"]
+    assert result.records(ids) == [p.to_dict() for p in result.predictions(ids)]

@@ -127,6 +127,21 @@ class BatchResult:
                 "lang": [str(v) for v in self.lang], "kind": [str(v) for v in self.kind],
                 "cues": [[str(cue) for cue in cues] for cues in self.cues]}
 
+    def records(self, ids: Sequence[str | None] | None = None) -> list[dict[str, Any]]:
+        """One :meth:`Prediction.to_dict` per post, built from the columns without a Prediction each.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> BatchResult(np.array(["dialogue"]), np.array([0.9]), np.array(["en"]), np.array(["reply"]),
+        ...             [("sympathy",)]).records(["p1"])
+        [{'label': 'dialogue', 'p_dialogue': 0.9, 'lang': 'en', 'kind': 'reply', 'cues': ['sympathy'], 'id': 'p1'}]
+        """
+        columns = self.to_dict()
+        columns["id"] = [None if i is None else str(i) for i in (ids if ids is not None else [None] * len(self))]
+        keys = [f.name for f in fields(Prediction)]
+        return [dict(zip(keys, row)) for row in zip(*(columns[key] for key in keys))]
+
     def predictions(self, ids: Sequence[str | None] | None = None) -> list[Prediction]:
         """One :class:`Prediction` per post."""
         ids = ids if ids is not None else [None] * len(self)

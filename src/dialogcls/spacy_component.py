@@ -158,14 +158,9 @@ class DialogclsComponent:
         columns = doc_columns(docs)
         posts = PostBatch.from_columns(columns.pop("text"), **columns)
         result = self._loaded_model().batch(posts, batch_size=max(len(posts), 1), top_cues=self.top_cues)
-        # Prediction.to_dict's values, built from the columns at once (no Prediction per Doc)
-        columns = result.to_dict()
-        for i, doc in enumerate(docs):
-            p_dialogue = columns["p_dialogue"][i]
-            doc.cats["dialogue"], doc.cats["broadcast"] = p_dialogue, 1.0 - p_dialogue
-            doc.user_data[_EXTENSION_KEY] = {"label": columns["label"][i], "p_dialogue": p_dialogue,
-                                             "lang": columns["lang"][i], "kind": columns["kind"][i],
-                                             "cues": columns["cues"][i], "id": posts.id[i]}
+        for doc, record in zip(docs, result.records(posts.id)):
+            doc.cats["dialogue"], doc.cats["broadcast"] = record["p_dialogue"], 1.0 - record["p_dialogue"]
+            doc.user_data[_EXTENSION_KEY] = record
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = ()) -> None:
         """Write ``dialogcls.json`` and, unless the default model is used, the model folder."""
