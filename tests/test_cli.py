@@ -336,6 +336,8 @@ def test_train_writes_a_complete_artifact(trained, capsys):
     assert meta["training_data"]["labels"] == {"broadcast": 12, "dialogue": 12}
     assert meta["metrics"]["cross_validation"]["folds"] == 2
     assert "train.jsonl" in (out / "README.md").read_text(encoding="utf-8")
+    assert "n_jobs" not in (out / "README.md").read_text(encoding="utf-8")  # a setting of the machine
+    assert "n_jobs" not in meta["config"]["params"]
     artifact.load(out)
 
 
@@ -343,8 +345,11 @@ def test_train_prints_a_summary(train_file, tmp_path, capsys, monkeypatch):
     """The non-quiet output of train, with training itself replaced (it is covered above)."""
     from dialogcls import training
 
+    jobs = []
+
     def fake(data, output, **kwargs):
         assert kwargs["cv"] == 2 and kwargs["C"] == 0.5
+        jobs.append(kwargs["n_jobs"])
         return {"rows": 24, "path": str(output), "held_out": {},
                 "cross_validation": {"macro_f1": 0.9, "rule_macro_f1": 0.7, "accuracy": 0.91}}
 
@@ -352,6 +357,8 @@ def test_train_prints_a_summary(train_file, tmp_path, capsys, monkeypatch):
     assert main(["train", str(train_file), "-o", str(tmp_path / "m"), "--cv", "2", "--C", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "trained on 24 posts" in out and "macro-F1 0.900" in out
+    assert main(["train", str(train_file), "-o", str(tmp_path / "m"), "--cv", "2", "--C", "0.5", "--jobs", "1"]) == 0
+    assert jobs == [-1, 1]  # every core unless told
 
 
 def test_train_unknown_label_exits_5_naming_the_row(tmp_path, capsys):

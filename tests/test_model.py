@@ -86,3 +86,35 @@ def test_out_of_fold_refuses_posts_the_model_was_not_fitted_on(tiny_rows):
     with pytest.raises(DialogclsError) as info:
         clf.out_of_fold(texts[:-1])
     assert info.value.code == "E314"
+
+
+def test_fits_on_threads_give_the_same_model_as_one_thread_and_the_file_does_not_hold_n_jobs(tiny_rows):
+    texts = [row["text"] for row in tiny_rows]
+    labels = [row["label"] for row in tiny_rows]
+    kinds = [row["kind"] for row in tiny_rows]
+    one = DialogueClassifier(n_features=2**10, cv=3).fit(texts, labels, kinds=kinds)
+    two = DialogueClassifier(n_features=2**10, cv=3, n_jobs=2).fit(texts, labels, kinds=kinds)
+    for name, array in one.get_arrays().items():
+        assert np.array_equal(array, two.get_arrays()[name]), name
+    assert np.array_equal(one.out_of_fold_scores_, two.out_of_fold_scores_)
+    assert two.get_params()["n_jobs"] == 2 and clone(two).n_jobs == 2
+    assert "n_jobs" not in two.get_config()["params"]
+    assert two.get_config() == one.get_config()
+
+
+def test_run_jobs_keeps_the_order_of_the_jobs_and_reports_each_one():
+    import threading
+
+    from dialogcls.estimator import effective_n_jobs, run_jobs
+
+    seen, done = set(), []
+    def work(job: int) -> tuple[int, str]:
+        seen.add(threading.current_thread().name)
+        return job * 10, threading.current_thread().name
+
+    results = run_jobs(work, list(range(12)), 2, on_done=lambda: done.append(threading.current_thread().name))
+    assert [value for value, _ in results] == [job * 10 for job in range(12)]
+    assert len(done) == 12 and set(done) == {threading.main_thread().name}  # progress stays in the caller
+    assert all(name.startswith("dialogcls-fit") for name in seen)
+    assert [value for value, _ in run_jobs(work, [3, 1], None)] == [30, 10]
+    assert effective_n_jobs(-1) >= 1 and effective_n_jobs(-2) == max(1, effective_n_jobs(-1) - 1)

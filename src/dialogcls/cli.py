@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="buckets of each hashed n-gram block (default 262144; small data trains faster with less)")
     train.add_argument("--eval", action="append", default=[], metavar="FILE",
                        help="held-out labelled file to score and record in the card (repeatable)")
+    train.add_argument("--jobs", type=int, default=-1, metavar="N",
+                       help="threads for the logistic regressions (default -1: every core); the model is the same")
     train.add_argument("--cv", type=int, default=None,
                        help="folds for the cross-validated scores and calibration (default 5; the base's with --add)")
     adapt = train.add_argument_group("adapting a model to your coded posts")
@@ -315,7 +317,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.add is None and args.data is None:
         return _usage("train: give labelled DATA, or --add FILE to adapt the shipped model to your coded posts")
     data = _check_training(args)
-    params = {"cv": args.cv}
+    params = {"cv": args.cv, "n_jobs": args.jobs}
     if args.add is not None:
         params.update(base=args.base or "default", add=args.add, add_share=args.add_share)
     if args.C is not None:

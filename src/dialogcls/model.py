@@ -109,6 +109,9 @@ class DialogueClassifier:
         Solver iterations.
     random_state : int
         Seed of the fold split.
+    n_jobs : int or None
+        Threads for the logistic regressions of ``fit`` (None: one; -1: every core). A setting of
+        the machine, not of the model: it changes neither the weights nor the model file.
 
     Attributes
     ----------
@@ -136,7 +139,8 @@ class DialogueClassifier:
                  cell_dialogue_shares: Mapping[str, float] | None = None,
                  top_level_threshold: float = 0.8, reply_shaped_threshold: float = 0.2,
                  calibration: str = "sigmoid", cv: int = 5, metadata_dropout: bool = True,
-                 class_weight: Any = "balanced", max_iter: int = 2000, random_state: int = 0) -> None:
+                 class_weight: Any = "balanced", max_iter: int = 2000, random_state: int = 0,
+                 n_jobs: int | None = None) -> None:
         self.C = C
         self.n_features = n_features
         self.char_ngrams = char_ngrams
@@ -153,12 +157,15 @@ class DialogueClassifier:
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # -- scikit-learn's parameter protocol ---------------------------------------------------------
     _PARAMS = ("C", "n_features", "char_ngrams", "ngram_weight", "stratified", "top_level_dialogue_share",
                "reply_shaped_broadcast_share", "cell_dialogue_shares", "top_level_threshold",
                "reply_shaped_threshold", "calibration", "cv", "metadata_dropout",
-               "class_weight", "max_iter", "random_state")
+               "class_weight", "max_iter", "random_state", "n_jobs")
+    #: Parameters of the machine, not of the model: a model file does not hold them.
+    RUNTIME_PARAMS = ("n_jobs",)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._PARAMS}
@@ -227,7 +234,7 @@ class DialogueClassifier:
         self.coef_ = np.zeros((n_strata, features.shape[1]))
         self.intercept_ = np.zeros(n_strata)
         self.calibration_ = np.zeros((n_strata, 2))
-        solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter}
+        solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "n_jobs": self.n_jobs}
         calibration = {**solver, "cv": self.cv, "method": self.calibration, "random_state": self.random_state,
                        "on_fold": on_fold}
         self.out_of_fold_scores_ = np.zeros(len(y))
@@ -532,7 +539,8 @@ class DialogueClassifier:
     def get_config(self) -> dict[str, Any]:
         """Everything else a fitted model is, as JSON-ready values: parameters, featurizer and labels."""
         self._check_fitted()
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()
+                  if k not in self.RUNTIME_PARAMS}
         return {"params": params, "classes": [str(c) for c in self.classes_],
                 "kind_classes": [str(k) for k in self.kind_classes_],
                 "featurizer": self.featurizer_.get_config()}

@@ -171,18 +171,19 @@ def _phrase_first_words() -> frozenset[str]:
 def build_lemma_map(lang: str) -> dict[str, str]:
     """Forms whose spaCy lookup lemma is a single-word cue entry, lower-cased: ``{"dankt": "danke"}``.
 
-    Reads ``spacy-lookups-data`` through spaCy's lookups registry. The result is small and is stored
-    with the model, so scoring never needs the full table.
+    Reads the table of ``spacy-lookups-data`` (the file spaCy's lookups registry names for ``lang``)
+    without importing spaCy, which would add a second to training. The result is small and is
+    stored with the model, so scoring never needs the full table.
 
     Example
     -------
     >>> build_lemma_map("de").get("bedankt")
     'bedanken'
     """
+    import spacy_lookups_data
     import srsly
-    from spacy.util import registry
 
-    path = str(registry.lookups.get(lang)["lemma_lookup"])
+    path = str(getattr(spacy_lookups_data, lang)["lemma_lookup"])
     table = srsly.read_gzip_json(path + ".gz") if not path.endswith(".gz") else srsly.read_gzip_json(path)
     plain, _, _ = _cue_entries(lang)
     return {form.lower(): lemma.lower() for form, lemma in table.items()

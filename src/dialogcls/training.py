@@ -166,7 +166,8 @@ def train_artifact(data: str | os.PathLike | None, output: str | os.PathLike, *,
         training = adapted.training
     # "rates": what the report's share estimator acc corrects with (dialogcls.quantify).
     metrics = {"cross_validation": cross, "held_out": held_out, "rates": rates}
-    card = model_card(training, metrics, model.get_params())
+    card = model_card(training, metrics, {k: v for k, v in model.get_params().items()
+                                          if k not in DialogueClassifier.RUNTIME_PARAMS})
     if adapted is not None:
         from .adapt import adapted_card
 
