@@ -35,7 +35,7 @@ from _common import (display_path, ensure_dialogcls_importable, fmt, header_bloc
 DESIGNS: dict[str, dict[str, Any]] = {}
 for _shape in ("shared", "stratified"):
     for _weights in ("priors", "cells"):
-        for _odds, (_top, _reply) in (("1to1", (0.5, 0.5)), ("2to1", (2 / 3, 1 / 3)), ("4to1", (0.8, 0.2))):
+        for _odds, (_top, _reply) in (("1to1", (0.5, 0.5)), ("2to1", (2 / 3, 1 / 3)), ("4to1", (0.8, 0.2)), ("9to1", (0.9, 0.1))):
             DESIGNS[f"{_shape}-{_weights}-{_odds}"] = {
                 "params": {"stratified": _shape == "stratified", "top_level_threshold": _top,
                            "reply_shaped_threshold": _reply}, "cells": _weights == "cells"}

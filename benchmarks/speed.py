@@ -594,10 +594,9 @@ def profile_batch(contenders: Contenders, source: Sequence[Mapping[str, Any]], s
 
 def stage_breakdown(contenders: Contenders, posts: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """Seconds per stage of the batch path, run step by step the way ``dialogcls.api.score`` and
-    ``Featurizer.transform`` do it (this mirrors library internals, so it may need updating with them)."""
-    import scipy.sparse as sp
+    ``DialogueClassifier.batch`` do it (this mirrors library internals, so it may need updating with them)."""
     from dialogcls.api import DEFAULT_BATCH_SIZE
-    from dialogcls.features import named_features
+    from dialogcls.features import FeatureBlocks, named_features
     from dialogcls.records import PostBatch
     from dialogcls.rules import reply_shaped as reply_shaped_posts
 
@@ -605,7 +604,7 @@ def stage_breakdown(contenders: Contenders, posts: Sequence[Mapping[str, Any]]) 
     featurizer = model.featurizer_
     texts, columns = [p["text"] for p in posts], metadata_columns(posts)
     stages: dict[str, float] = {}
-    out: dict[str, list[Any]] = {name: [] for name in ("batch", "tokens", "named", "ngrams", "features", "labels")}
+    out: dict[str, list[Any]] = {name: [] for name in ("batch", "tokens", "named", "ngrams", "scores", "labels")}
 
     def stage(name: str, function: Callable[[], Any]) -> None:
         stages[name] = clock(function)
@@ -618,16 +617,17 @@ def stage_breakdown(contenders: Contenders, posts: Sequence[Mapping[str, Any]]) 
           lambda: [batch.take(range(s, min(s + size, len(batch)))) for s in range(0, len(batch), size)])
     stage("tokenize (regex, type table, language)",
           lambda: out["tokens"].extend(featurizer.tokenize(c) for c in pieces))
-    stage("named features", lambda: out["named"].extend(
-        sp.csr_matrix(named_features(t, c)) for t, c in zip(out["tokens"], pieces)))
+    stage("named features", lambda: out["named"].extend(named_features(t, c) for t, c in zip(out["tokens"], pieces)))
     stage("hashed word + char n-grams", lambda: out["ngrams"].extend(featurizer._ngrams(t) for t in out["tokens"]))
-    stage("hstack", lambda: out["features"].extend(
-        sp.hstack([n, w, c], format="csr") for n, (w, c) in zip(out["named"], out["ngrams"])))
+    weights = model._block_weights()
+    stage("block products (stratum, kind and explanation sums)", lambda: out["scores"].extend(
+        weights.score(FeatureBlocks(n, w, c)) for n, (w, c) in zip(out["named"], out["ngrams"])))
     shaped = [reply_shaped_posts(c) for c in pieces]
     stage("p_dialogue and labels (calibrated LR per stratum)", lambda: out["labels"].extend(
-        model.labels(model.p_dialogue(f, model._strata_of(s)), s) for f, s in zip(out["features"], shaped)))
-    stage("predict_kind", lambda: [model.predict_kind(f, y) for f, y in zip(out["features"], out["labels"])])
-    stage("explain (top cues)", lambda: [model.explain(f, y) for f, y in zip(out["features"], out["labels"])])
+        model.labels(model.p_dialogue(f, model._strata_of(s)), s) for f, s in zip(out["scores"], shaped)))
+    stage("predict_kind", lambda: [model.predict_kind(f, y) for f, y in zip(out["scores"], out["labels"])])
+    stage("explain (top cues)", lambda: [model.explain(f, y, model._strata_of(s))
+                                         for f, y, s in zip(out["scores"], out["labels"], shaped)])
     return stages
 
 

@@ -118,3 +118,15 @@ def test_run_jobs_keeps_the_order_of_the_jobs_and_reports_each_one():
     assert all(name.startswith("dialogcls-fit") for name in seen)
     assert [value for value, _ in run_jobs(work, [3, 1], None)] == [30, 10]
     assert effective_n_jobs(-1) >= 1 and effective_n_jobs(-2) == max(1, effective_n_jobs(-1) - 1)
+
+
+def test_repeats_of_one_post_are_not_enough_posts_for_the_folds():
+    import pytest
+
+    from dialogcls.errors import DialogclsError
+
+    with pytest.raises(DialogclsError) as info:  # was scikit-learn's ValueError from inside the folds
+        DialogueClassifier(n_features=2**8, cv=2).fit(["@a Danke!", "Neu: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+    assert info.value.code == "E305" and "distinct" in str(info.value)
+    DialogueClassifier(n_features=2**8, cv=2).fit(["@a Danke!", "@b Danke dir!", "Neu: x.y/z", "Neu: a.b/c"] * 2,
+                                                   ["dialogue", "dialogue", "broadcast", "broadcast"] * 2)

@@ -189,7 +189,7 @@ def _kinds_for(frame: Any, kind_column: str | None, posts: PostBatch, labels: Se
         return coded
     if not len(model.kind_classes_):
         return None
-    guessed = model.predict_kind(model.featurizer_.featurize(posts)[1], np.asarray(labels, dtype=object))
+    guessed = model.predict_kind(model.block_scores(posts), np.asarray(labels, dtype=object))
     return [kind or str(guess) for kind, guess in zip(coded, guessed)]
 
 

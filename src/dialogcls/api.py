@@ -216,7 +216,8 @@ def train(data: Any = None, *, text_column: str = "text", label_column: str = "l
     Example
     -------
     >>> import dialogcls
-    >>> rows = [{"text": "@a thanks!", "label": "dialogue"}, {"text": "New: x.y/z", "label": "broadcast"}] * 4
+    >>> rows = [{"text": t, "label": label} for t, label in [("@a thanks!", "dialogue"), ("@c thank you!", "dialogue"),
+    ...                                                      ("New: x.y/z", "broadcast"), ("New: a.b/c", "broadcast")]]
     >>> dialogcls.train(rows, n_features=2**10, cv=2).predict(["@b thanks a lot!"]).tolist()
     ['dialogue']
     """

@@ -32,7 +32,8 @@ Example
 -------
 >>> import tempfile
 >>> from dialogcls.model import DialogueClassifier
->>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a thanks!", "New: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+>>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a thanks!", "@b thank you!", "New: x.y/z", "New: a.b/c"],
+...                                                    ["dialogue", "dialogue", "broadcast", "broadcast"])
 >>> path = save(clf, tempfile.mkdtemp())
 >>> sorted(p.name for p in path.iterdir())
 ['README.md', 'meta.json', 'weights.npz']

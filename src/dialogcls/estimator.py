@@ -98,18 +98,22 @@ def check_labels(y: Iterable[str], kinds: Iterable[str] | None = None) -> None:
                                              f"allowed: {list(KINDS[label])}")
 
 
-def check_classes(y: np.ndarray, cv: int) -> None:
+def check_classes(y: np.ndarray, cv: int, groups: np.ndarray | None = None) -> None:
     """Refuse training labels that cannot make a model: one class only, or fewer posts of a label
-    than the ``cv`` calibration folds need (E305, instead of a solver's message from inside a fold)."""
-    counts = {label: int(np.sum(y == label)) for label in LABELS}
+    than the ``cv`` calibration folds need (E305, instead of a solver's message from inside a fold).
+    With ``groups`` (:func:`dialogcls.records.duplicate_groups`), repeats of a post count once: the
+    folds keep them together."""
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    counts = {label: len(np.unique(groups[y == label])) for label in LABELS}
     if min(counts.values()) == 0:
         raise DialogclsError("E305", f"the training labels hold only one class, {sorted(set(y.tolist()))}; a "
                                      "model needs posts of both classes, dialogue and broadcast")
     rare, common = sorted(LABELS, key=counts.get)
     if counts[rare] < cv:
         raise DialogclsError("E305", f"the training labels hold {counts[rare]} {rare} and {counts[common]} "
-                                     f"{common} posts; calibration splits them into cv={cv} folds, so "
-                                     f"each class needs at least {cv} posts: add {rare} posts or lower cv")
+                                     f"{common} distinct posts; calibration splits them into cv={cv} folds, so "
+                                     f"each class needs at least {cv} distinct posts (repeats of a post stay in "
+                                     f"one fold): add {rare} posts or lower cv")
 
 
 def prior_weights(posts: PostBatch, y: np.ndarray, *, top_level_dialogue_share: float | None,

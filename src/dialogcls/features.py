@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -101,6 +102,32 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 TRANSFORM_CHUNK = 8192
 
 
+@dataclass(frozen=True)
+class FeatureBlocks:
+    """The three blocks of the feature rows of a batch, kept apart for scoring: the named features
+    as a dense ``(n_posts, len(FEATURE_NAMES))`` array, the hashed word and character n-grams as
+    sparse ``(n_posts, n_features)`` matrices. :meth:`matrix` joins them into the rows that
+    training reads.
+
+    Example
+    -------
+    >>> blocks = Featurizer(n_features=2**8).blocks(PostBatch.from_columns(["@anna Danke dir!"]))
+    >>> len(blocks), blocks.named.shape[1] == len(FEATURE_NAMES), blocks.matrix().shape
+    (1, True, (1, 576))
+    """
+
+    named: np.ndarray
+    words: sp.csr_matrix
+    chars: sp.csr_matrix
+
+    def __len__(self) -> int:
+        return self.named.shape[0]
+
+    def matrix(self) -> sp.csr_matrix:
+        """The blocks side by side: named, word n-grams, character n-grams."""
+        return sp.hstack([sp.csr_matrix(self.named), self.words, self.chars], format="csr")
+
+
 class Featurizer:
     """Turn a :class:`~dialogcls.records.PostBatch` into a sparse feature matrix.
 
@@ -165,12 +192,12 @@ class Featurizer:
                    ngram_weight=float(config["ngram_weight"]), max_types=int(config["max_types"]),
                    lemma_maps=lemma_maps)
 
-    def featurize(self, posts: PostBatch) -> tuple[TokenBatch, sp.csr_matrix]:
-        """Tokens and the feature matrix of ``posts``, safe to call from many threads: the type table
+    def featurize(self, posts: PostBatch) -> tuple[TokenBatch, FeatureBlocks]:
+        """Tokens and the feature blocks of ``posts``, safe to call from many threads: the type table
         grows (and starts afresh when full) as posts are read, so both steps run under one lock."""
         with self._lock:
             tokens = self.tokenize(posts)
-            return tokens, self.transform(posts, tokens)
+            return tokens, self.blocks(posts, tokens)
 
     def tokenize(self, posts: PostBatch) -> TokenBatch:
         """Tokens and languages of ``posts``."""
@@ -185,10 +212,13 @@ class Featurizer:
         if tokens is None and len(posts) > TRANSFORM_CHUNK:
             return sp.vstack([self.transform(posts.take(range(start, min(start + TRANSFORM_CHUNK, len(posts)))))
                               for start in range(0, len(posts), TRANSFORM_CHUNK)], format="csr")
+        return self.blocks(posts, tokens).matrix()
+
+    def blocks(self, posts: PostBatch, tokens: TokenBatch | None = None) -> FeatureBlocks:
+        """The feature rows of ``posts`` as their three blocks (``tokens`` may be passed when
+        already computed); what scoring reads, one product per block."""
         tokens = tokens if tokens is not None else self.tokenize(posts)
-        named = sp.csr_matrix(named_features(tokens, posts))
-        words, chars = self._ngrams(tokens)
-        return sp.hstack([named, words, chars], format="csr")
+        return FeatureBlocks(named_features(tokens, posts), *self._ngrams(tokens))
 
     def _ngrams(self, batch: TokenBatch) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         n_docs, n = len(batch), self.n_features
@@ -439,5 +469,5 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
     out[:, col["toplevel_invite"]] = (1 - replyish) * invite
 
 
-__all__ = ["Featurizer", "FEATURE_NAMES", "FEATURE_DOCS", "FEATURE_SCHEMA_VERSION", "NGRAM_BLOCKS",
+__all__ = ["Featurizer", "FeatureBlocks", "FEATURE_NAMES", "FEATURE_DOCS", "FEATURE_SCHEMA_VERSION", "NGRAM_BLOCKS",
            "named_features", "cue_bits"]

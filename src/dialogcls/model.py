@@ -41,6 +41,7 @@ from .estimator import check_classes, check_labels, fit_calibrated, fit_kinds, p
 from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
+from .scoring import BlockScores, BlockWeights, top_contributions
 
 _N_NAMED = len(FEATURE_NAMES)
 #: Posts featurised at once by :meth:`DialogueClassifier.batch`; bounds memory on large inputs.
@@ -216,11 +217,11 @@ class DialogueClassifier:
         check_labels(y, kinds)
         if len(y) != len(posts):
             raise DialogclsError("E301", f"{len(posts)} posts but {len(y)} labels")
-        check_classes(y, self.cv)
+        groups = duplicate_groups(posts.text)  # a repeated post never calibrates its own twin
+        check_classes(y, self.cv, groups)
         for key in [key for key in self.__dict__ if key.endswith("_cache")]:
             del self.__dict__[key]  # derived from the weights a new fit replaces
         self.featurizer_ = featurizer or self.make_featurizer()
-        groups = duplicate_groups(posts.text)  # a repeated post never calibrates its own twin
         weight = np.ones(len(posts)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         weight = weight * self._prior_weights(posts, y)
         rows = np.tile(np.arange(len(posts)), 2 if self.metadata_dropout else 1)  # as _training_posts
@@ -293,7 +294,7 @@ class DialogueClassifier:
         -------
         >>> model = DialogueClassifier(n_features=2**8)
         >>> model.training_features(["Neu im Shop", "@a Danke!"]).shape
-        (4, 648)
+        (4, 576)
         """
         return (featurizer or self.make_featurizer()).transform(self._training_posts(as_batch(X)))
 
@@ -325,7 +326,8 @@ class DialogueClassifier:
 
         Example
         -------
-        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "Neu: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "@b Danke dir!", "Neu: x.y/z", "Neu: a.b/c"],
+        ...                                                    ["dialogue", "dialogue", "broadcast", "broadcast"])
         >>> clf.batch(PostBatch.from_columns(["@b Danke dir!"])).label.tolist()
         ['dialogue']
         """
@@ -335,13 +337,14 @@ class DialogueClassifier:
         parts = []
         for start in range(0, len(posts), batch_size):
             chunk = posts if len(posts) <= batch_size else posts.take(range(start, min(start + batch_size, len(posts))))
-            tokens, features = self.featurizer_.featurize(chunk)
+            tokens, blocks = self.featurizer_.featurize(chunk)
+            scores = self._block_weights().score(blocks)
             shaped = reply_shaped(chunk)
             strata = self._strata_of(shaped)
-            p_dialogue = self.p_dialogue(features, strata)
+            p_dialogue = self.p_dialogue(scores, strata)
             label = self.labels(p_dialogue, shaped)
-            parts.append(BatchResult(label, p_dialogue, tokens.lang, self.predict_kind(features, label),
-                                     self.explain(features, label, strata, top=top_cues)))
+            parts.append(BatchResult(label, p_dialogue, tokens.lang, self.predict_kind(scores, label),
+                                     self.explain(scores, label, strata, top=top_cues)))
             if on_chunk is not None:
                 on_chunk(len(chunk))
         if not parts:
@@ -358,7 +361,8 @@ class DialogueClassifier:
 
         Example
         -------
-        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "Neu: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "@b Danke dir!", "Neu: x.y/z", "Neu: a.b/c"],
+        ...                                                    ["dialogue", "dialogue", "broadcast", "broadcast"])
         >>> [p.label for p in clf.pipe(iter(["@b Danke dir!", "Neu: a.b/c"]), batch_size=1)]
         ['dialogue', 'broadcast']
         """
@@ -382,17 +386,26 @@ class DialogueClassifier:
         return self.batch(batch, batch_size=max(len(batch), 1), top_cues=top_cues).predictions(batch.id)
 
     # -- prediction -----------------------------------------------------------------------------
-    def _features(self, posts: PostBatch) -> sp.csr_matrix:
-        """Feature matrix of ``posts`` (private: the classifier is not a transformer)."""
+    def block_scores(self, posts: PostBatch) -> BlockScores:
+        """What each feature block of ``posts`` adds to each stratum's score and to each kind's
+        (:mod:`dialogcls.scoring`): what :meth:`p_dialogue`, :meth:`predict_kind` and
+        :meth:`explain` read."""
         self._check_fitted()
-        return self.featurizer_.featurize(posts)[1]
+        return self._block_weights().score(self.featurizer_.featurize(posts)[1])
+
+    def _block_weights(self) -> BlockWeights:
+        """This model's weights arranged per feature block, made once (a fit drops them)."""
+        cached = self.__dict__.get("_block_weights_cache")
+        if cached is None:
+            cached = self.__dict__["_block_weights_cache"] = BlockWeights(
+                self.coef_, self.kind_coef_, n_named=_N_NAMED, n_features=self.featurizer_.n_features)
+        return cached
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_``."""
         self._check_fitted()
         posts = as_batch(X)
-        features = self._features(posts)
-        p = self.p_dialogue(features, self.strata(posts))
+        p = self.p_dialogue(self.block_scores(posts), self.strata(posts))
         return np.column_stack([1 - p, p])
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -403,7 +416,8 @@ class DialogueClassifier:
 
         Example
         -------
-        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "Neu: x.y/z"] * 4, ["dialogue", "broadcast"] * 4)
+        >>> clf = DialogueClassifier(n_features=2**10, cv=2).fit(["@a Danke!", "@b Danke dir!", "Neu: x.y/z", "Neu: a.b/c"],
+        ...                                                    ["dialogue", "dialogue", "broadcast", "broadcast"])
         >>> (clf.decision_function(["@b Danke dir!", "Neu: a.b/c"]) > 0).tolist()
         [True, False]
         """
@@ -412,7 +426,7 @@ class DialogueClassifier:
         shaped = reply_shaped(posts)
         threshold = np.where(shaped, self.reply_shaped_threshold, self.top_level_threshold)
         threshold = np.clip(threshold, 1e-12, 1 - 1e-12)
-        return self._log_odds(self._features(posts), self._strata_of(shaped)) - np.log(threshold / (1 - threshold))
+        return self._log_odds(self.block_scores(posts), self._strata_of(shaped)) - np.log(threshold / (1 - threshold))
 
     def predict(self, X: Any) -> np.ndarray:
         """``dialogue`` or ``broadcast`` per post."""
@@ -438,31 +452,26 @@ class DialogueClassifier:
         """The row of ``coef_`` for posts whose reply shape is ``shaped`` (one row when not stratified)."""
         return shaped.astype(np.int64) if len(self.coef_) > 1 else np.zeros(len(shaped), dtype=np.int64)
 
-    def p_dialogue(self, features: sp.csr_matrix, strata: np.ndarray) -> np.ndarray:
-        """Calibrated probability of dialogue from a feature matrix and each post's stratum."""
-        return 1.0 / (1.0 + np.exp(-self._log_odds(features, strata)))
+    def p_dialogue(self, scores: BlockScores, strata: np.ndarray) -> np.ndarray:
+        """Calibrated probability of dialogue from a batch's :class:`BlockScores` and each post's stratum."""
+        return 1.0 / (1.0 + np.exp(-self._log_odds(scores, strata)))
 
-    def _log_odds(self, features: sp.csr_matrix, strata: np.ndarray) -> np.ndarray:
+    def _log_odds(self, scores: BlockScores, strata: np.ndarray) -> np.ndarray:
         """Calibrated log-odds of dialogue, ``-(a * score + b)`` with each stratum's Platt ``(a, b)``."""
         self._check_fitted()
-        scores = np.asarray(features @ self._contiguous("coef_T", lambda: self.coef_.T)).reshape(
-            features.shape[0], -1) + self.intercept_
-        rows = np.arange(features.shape[0])
         a, b = self.calibration_[strata, 0], self.calibration_[strata, 1]
-        return -(a * scores[rows, strata] + b)
+        return -(a * (scores.stratum_scores(strata) + self.intercept_[strata]) + b)
 
-    def predict_kind(self, features: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+    def predict_kind(self, scores: BlockScores, labels: np.ndarray) -> np.ndarray:
         """The most likely kind consistent with each label (``reply``/``invite`` for dialogue …)."""
         if not len(self.kind_classes_):
             return np.where(labels == "dialogue", "dialogue", "broadcast").astype(object)
-        scores = np.asarray(features @ self._contiguous("kind_coef", lambda: self.kind_coef_)) + self.kind_intercept_
         classes = self.kind_classes_
         allowed = {label: np.isin(classes, KINDS[label]) for label in LABELS}
         mask = np.where((labels == "dialogue")[:, None], allowed["dialogue"], allowed["broadcast"])
-        scores = np.where(mask, scores, -np.inf)
-        return classes[np.argmax(scores, axis=1)]
+        return classes[np.argmax(np.where(mask, scores.kinds + self.kind_intercept_, -np.inf), axis=1)]
 
-    def explain(self, features: sp.csr_matrix, labels: np.ndarray, strata: np.ndarray | None = None, *,
+    def explain(self, scores: BlockScores, labels: np.ndarray, strata: np.ndarray | None = None, *,
                 top: int = 3) -> list[tuple[str, ...]]:
         """The named features (or n-gram blocks) that pushed each post towards its label most.
 
@@ -470,44 +479,12 @@ class DialogueClassifier:
         predicted label.
         """
         self._check_fitted()
-        strata = np.zeros(features.shape[0], dtype=np.int64) if strata is None else strata
-        named = features[:, :_N_NAMED].toarray() * self.coef_[strata, :_N_NAMED]
-        blocks = np.asarray(features @ self._ngram_block_weights())
-        rows = np.arange(features.shape[0])
-        contributions = np.hstack([named, blocks[rows, 2 * strata][:, None], blocks[rows, 2 * strata + 1][:, None]])
-        sign = np.where(labels == self.classes_[1], 1.0, -1.0)[:, None]
-        pushed = contributions * sign
-        order = np.argsort(-pushed, axis=1, kind="stable")[:, :top]
-        strong = np.take_along_axis(pushed, order, axis=1) > 1e-3
-        # Few distinct cue combinations occur: name each once, then look the rows up.
-        codes = np.where(strong, order + 1, 0) @ (len(_CUE_NAMES) + 1) ** np.arange(order.shape[1])
-        unique, inverse = np.unique(codes, return_inverse=True)
-        named_rows = [tuple(_CUE_NAMES[j] for j, ok in zip(row, keep) if ok) for row, keep in
-                      zip(order[_first_index(inverse, len(unique))].tolist(),
-                          strong[_first_index(inverse, len(unique))].tolist())]
-        return [named_rows[i] for i in inverse.ravel().tolist()]
-
-    def _ngram_block_weights(self) -> np.ndarray:
-        """``(n_columns, 2 * n_strata)``: per stratum, the word n-gram weights in one column and the
-        character ones in the next, zero elsewhere; ``features @ it`` sums each block's contribution."""
-        cached = self.__dict__.get("_explain_cache")
-        if cached is None:
-            n = self.featurizer_.n_features
-            cached = np.zeros((self.coef_.shape[1], 2 * len(self.coef_)))
-            for s, coef in enumerate(self.coef_):
-                cached[_N_NAMED:_N_NAMED + n, 2 * s] = coef[_N_NAMED:_N_NAMED + n]
-                cached[_N_NAMED + n:, 2 * s + 1] = coef[_N_NAMED + n:]
-            self.__dict__["_explain_cache"] = cached
-        return cached
-
-    def _contiguous(self, name: str, make: Any) -> np.ndarray:
-        """A C-contiguous copy of a weight matrix, made once: scipy copies a non-contiguous dense
-        operand on every sparse product, which costs more than the product for one post."""
-        key = f"_{name}_cache"
-        cached = self.__dict__.get(key)
-        if cached is None:
-            cached = self.__dict__[key] = np.ascontiguousarray(make())
-        return cached
+        strata = np.zeros(len(scores), dtype=np.int64) if strata is None else strata
+        rows = np.arange(len(scores))
+        contributions = np.hstack([scores.named * self.coef_[strata, :_N_NAMED],
+                                   scores.by_block[1, rows, strata][:, None], scores.by_block[2, rows, strata][:, None]])
+        sign = np.where(labels == self.classes_[1], 1.0, -1.0)
+        return top_contributions(contributions, sign, _CUE_NAMES, top)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -607,13 +584,6 @@ def __getattr__(name: str) -> Any:
     if name == "NotFittedDialogclsError":
         return _not_fitted_error_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _first_index(inverse: np.ndarray, n_unique: int) -> np.ndarray:
-    """For each of ``n_unique`` values, the first position where ``inverse`` points to it."""
-    first = np.full(n_unique, len(inverse), dtype=np.int64)
-    np.minimum.at(first, inverse.ravel(), np.arange(len(inverse)))
-    return first
 
 
 __all__ = ["DialogueClassifier", "DEFAULT_BATCH_SIZE", "as_batch"]

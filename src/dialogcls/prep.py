@@ -579,7 +579,7 @@ def make_nlp(lang: str, *, pipeline: str | None = None) -> "spacy.language.Langu
     -------
     >>> nlp = make_nlp("en")
     >>> [t.lemma_ for t in nlp("We thanked you")]
-    ['we', 'thank', 'you']
+    ['We', 'thank', 'you']
     """
     import spacy
 
