@@ -42,7 +42,7 @@ for _shape in ("shared", "stratified"):
 DESIGNS["stratified-priors-thresholds"] = {"params": {"stratified": True}, "cells": False, "thresholds": True}
 #: The designs run when ``--designs`` is not given.
 DEFAULT_DESIGNS = ("shared-priors-1to1", "shared-priors-4to1", "stratified-priors-1to1", "stratified-priors-2to1",
-                   "stratified-priors-4to1", "stratified-cells-4to1")
+                   "stratified-priors-4to1", "stratified-priors-9to1", "stratified-cells-4to1")
 TOP_LEVEL_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 REPLY_SHAPED_GRID = (0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.01)
 CONDITIONS = ("metadata", "text only")
