@@ -252,25 +252,23 @@ def fit_kinds(features: sp.csr_matrix, y: np.ndarray, kinds: Sequence[str] | Non
     kinds = np.asarray(kinds, dtype=object)
     classes = np.array(sorted(set(kinds.tolist())), dtype=object)
     coef, intercept = np.zeros((features.shape[1], len(classes))), np.zeros(len(classes))
-    jobs = []  # (kind, columns used, the label's rows of those columns, target)
-    for label in LABELS:
+    for label in LABELS:  # one label's rows at a time: only one compact copy is held
         rows = np.flatnonzero(y == label)
         used, compact = used_columns(features[rows])
         present = [k for k, kind in enumerate(classes) if kind in KINDS[label]]
+        fitted_kinds = []
         for k in present:
-            target = kinds[rows] == classes[k]
-            if len(present) == 1 or target.all():  # the label's only kind: it always wins there
+            if len(present) == 1 or (kinds[rows] == classes[k]).all():  # the label's only kind: it always wins
                 intercept[k] = 1.0
             else:
-                jobs.append((k, used, compact, target))
+                fitted_kinds.append(k)
 
-    def logistic(job: tuple) -> Any:
-        _, _, compact, target = job
-        return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter,
-                                  solver="liblinear").fit(compact, target)
+        def logistic(k: int, compact: sp.csr_matrix = compact, rows: np.ndarray = rows) -> Any:
+            return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter,
+                                      solver="liblinear").fit(compact, kinds[rows] == classes[k])
 
-    for (k, used, _, _), fitted in zip(jobs, run_jobs(logistic, jobs, n_jobs)):
-        coef[used, k], intercept[k] = fitted.coef_.ravel(), fitted.intercept_[0]
+        for k, fitted in zip(fitted_kinds, run_jobs(logistic, fitted_kinds, n_jobs)):
+            coef[used, k], intercept[k] = fitted.coef_.ravel(), fitted.intercept_[0]
     return classes, coef, intercept
 
 
