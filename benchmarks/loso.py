@@ -17,7 +17,7 @@ baseline (trained on the same corpus, text only) is shown alongside. Only aggreg
 Usage (from the repository root)::
 
     python benchmarks/loso.py --real ../shared/data/real-dev.jsonl --out benchmarks/RESULTS.md
-    python benchmarks/loso.py --designs shipped,stratified-cells --n-features 65536   # quicker
+    python benchmarks/loso.py --designs shared-priors-4to1,stratified-priors-4to1 --n-features 65536   # quicker
 """
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ for _shape in ("shared", "stratified"):
                            "reply_shaped_threshold": _reply}, "cells": _weights == "cells"}
 DESIGNS["stratified-priors-thresholds"] = {"params": {"stratified": True}, "cells": False, "thresholds": True}
 #: The designs run when ``--designs`` is not given.
-DEFAULT_DESIGNS = ("shared-priors-1to1", "shared-priors-4to1", "stratified-priors-1to1", "stratified-priors-2to1",
-                   "stratified-priors-4to1", "stratified-priors-9to1", "stratified-cells-4to1")
+DEFAULT_DESIGNS = ("shared-priors-1to1", "shared-priors-2to1", "shared-priors-4to1", "shared-priors-9to1",
+                   "shared-cells-4to1", "stratified-priors-1to1", "stratified-priors-2to1", "stratified-priors-4to1",
+                   "stratified-priors-9to1", "stratified-cells-4to1")
 TOP_LEVEL_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 REPLY_SHAPED_GRID = (0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.01)
 CONDITIONS = ("metadata", "text only")

@@ -9,12 +9,14 @@ What it learns is plain arrays (weights, intercepts, Platt calibration, kind wei
 a few matrix products with no scikit-learn object involved, and :meth:`get_arrays` /
 :meth:`from_state` are all a model file needs (see :mod:`dialogcls.artifact`).
 
-**Rule-anchored.** With ``stratified=True`` each stratum of :mod:`dialogcls.rules` (top-level,
-reply-shaped) gets its own calibrated model, trained on that stratum's posts weighted to realistic
-label shares: the structure sets where a decision starts, and the text must bring strong evidence to
-deviate from it. Training weights come per cell of :func:`dialogcls.rules.cells` (reply shape x
-question x link) from ``cell_dialogue_shares``, else per stratum from the two ``*_share``
-parameters.
+**Rule-anchored.** The structure of a post (the strata of :mod:`dialogcls.rules`: top-level,
+reply-shaped) sets where a decision starts, and the text must bring strong evidence to deviate from
+it: training posts are weighted to realistic label shares per stratum, and each stratum has its own
+threshold, so that overriding the reply rule takes odds of 4:1. By default one calibrated model
+serves both strata (it learns "a link and news wording is broadcast" from all posts, also for the
+few reply-shaped ones); ``stratified=True`` fits one per stratum. Training weights come per cell of
+:func:`dialogcls.rules.cells` (reply shape x question x link) from ``cell_dialogue_shares``, else per
+stratum from the two ``*_share`` parameters.
 
 Training copies every post once without its metadata ("metadata dropout"), so that one model serves
 inputs with and without reply flags; cross-validation groups the two copies of a post together, so
@@ -84,7 +86,8 @@ class DialogueClassifier:
     ngram_weight : float
         Scale of the n-gram blocks against the named features (see :class:`Featurizer`).
     stratified : bool
-        One calibrated model per stratum (top-level, reply-shaped) instead of one for all posts.
+        One calibrated model per stratum (top-level, reply-shaped) instead of one for all posts (the
+        default: leave-one-source-out on real posts favoured one shared model, see the model card).
     top_level_dialogue_share, reply_shaped_broadcast_share : float or None
         The share of dialogue among top-level posts and of broadcast among reply-shaped posts that
         the model should assume. A written corpus holds many more such hard cases than real streams
@@ -135,7 +138,7 @@ class DialogueClassifier:
     """
 
     def __init__(self, *, C: float = 8.0, n_features: int = 2**18, char_ngrams: tuple[int, ...] = (3, 4),
-                 ngram_weight: float = 1.0, stratified: bool = True,
+                 ngram_weight: float = 1.0, stratified: bool = False,
                  top_level_dialogue_share: float | None = 0.10, reply_shaped_broadcast_share: float | None = 0.05,
                  cell_dialogue_shares: Mapping[str, float] | None = None,
                  top_level_threshold: float = 0.8, reply_shaped_threshold: float = 0.2,
