@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -210,6 +211,33 @@ def _rates_lines(rates: Mapping[str, Any] | None) -> list[str]:
     return lines + [""]
 
 
+def _model_description(params: Mapping[str, Any]) -> str:
+    """The card's paragraph on the model, from the parameters it was trained with."""
+    strata = ("Each stratum of `dialogcls.rules` (top-level posts; reply-shaped posts, i.e. replies to another "
+              "account or posts that open with an @handle) has its own logistic regression"
+              if params.get("stratified") else
+              "One logistic regression serves both strata of `dialogcls.rules` (top-level posts; reply-shaped "
+              "posts, i.e. replies to another account or posts that open with an @handle)")
+    dialogue, broadcast = params.get("top_level_dialogue_share"), params.get("reply_shaped_broadcast_share")
+    top = "the training data's own share" if dialogue is None else f"{dialogue:.0%} dialogue"
+    reply = "the training data's own share" if broadcast is None else f"{broadcast:.0%} broadcast"
+    t, r = params.get("top_level_threshold", 0.5), params.get("reply_shaped_threshold", 0.5)
+    odds = lambda p: f"{p / (1 - p):.3g}:1" if 0 < p < 1 else "no odds"  # noqa: E731
+    return (f"Rule-anchored: the codebook's structure decides where a decision starts, and the text must bring "
+            f"strong evidence to deviate from it. {strata}, over named cue features (questions, address, reply "
+            f"metadata, thanks and apologies, invitations to answer, promotion and calls to action, a handle that "
+            f"is reported about rather than spoken to …) and hashed word and character n-grams, with Platt "
+            f"calibration on out-of-fold scores (the same scores give the cross-validated figures). The kind "
+            f"comes from one logistic regression per kind against the other kinds of its label. Training posts "
+            f"are weighted to priors per stratum ({top} among top-level posts, {reply} among reply-shaped ones: "
+            f"`top_level_dialogue_share`, `reply_shaped_broadcast_share`). Overriding the reply rule takes odds "
+            f"of {odds(t)} for a top-level post, which is dialogue from `p_dialogue` {t:g} "
+            f"(`top_level_threshold`), and {(1 - r) / r:.3g}:1 for a reply-shaped post, which is broadcast below "
+            f"{r:g} (`reply_shaped_threshold`); `p_dialogue` itself stays the calibrated probability. Every post "
+            f"is also trained on once without its metadata, so the model serves inputs with and without reply "
+            f"flags.")
+
+
 def model_card(training: Mapping[str, Any], metrics: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     """The model card (Markdown): data, metrics per language, limits and intended use."""
     cross = metrics["cross_validation"]
@@ -228,23 +256,9 @@ def model_card(training: Mapping[str, Any], metrics: Mapping[str, Any], params: 
         "",
         "## Model",
         "",
-        "Rule-anchored: the codebook's structure decides where a decision starts, and the text must bring",
-        "strong evidence to deviate from it. One logistic regression over named cue features (questions,",
-        "address, reply metadata, thanks and apologies, invitations to answer, promotion and calls to",
-        "action, a handle that is reported about rather than spoken to …) and hashed word and character",
-        "n-grams, with Platt calibration on out-of-fold scores (the same scores give the cross-validated",
-        "figures), serves both strata of `dialogcls.rules` (top-level posts; reply-shaped posts, i.e.",
-        "replies to another account or posts that open with an @handle); `stratified=True` fits one per",
-        "stratum instead. The kind comes from one logistic regression per kind against the other kinds",
-        "of its label. Training posts are weighted to realistic priors per stratum (10 % dialogue among",
-        "top-level posts, 5 % broadcast among reply-shaped ones: `top_level_dialogue_share`,",
-        "`reply_shaped_broadcast_share`). Overriding the reply rule takes odds of 4:1: a top-level post",
-        "is dialogue from `p_dialogue` 0.8 (`top_level_threshold`), a reply-shaped post broadcast below",
-        "0.2 (`reply_shaped_threshold`); `p_dialogue` itself stays the calibrated probability. Every post",
-        "is also trained on once without its metadata, so the model serves inputs with and without reply",
-        "flags.",
+        *textwrap.wrap(_model_description(params), 100),
         "",
-        "Why this design: it was chosen by leave-one-source-out evaluation on real posts",
+        "Why the default design: it was chosen by leave-one-source-out evaluation on real posts",
         "(`benchmarks/loso.py`, figures in `benchmarks/RESULTS.md`) among one shared model or one model per",
         "stratum, with stratum priors or with per-cell shares (reply shape x question x link) derived",
         "from the other sources, and override odds of 1:1, 2:1, 4:1 and 9:1. One shared model with",
