@@ -111,10 +111,24 @@ def test_a_reply_flag_says_more_than_the_handle_when_it_names_another_account_or
 
 def test_links_hashtags_emoji_signature_thread_truncation():
     f = named("Neu: https://t.co/a und www.x.de/b #eins #zwei 🎉 1/3 ^AB …")
-    assert f["links"] == pytest.approx(np.log1p(2))
+    assert f["toplevel_links"] == pytest.approx(np.log1p(2))
     assert f["hashtags"] == pytest.approx(np.log1p(2))
     assert f["emoji"] == pytest.approx(np.log1p(1))
     assert f["signature"] == 1 and f["thread_marker"] == 1 and f["truncated"] == 1
+
+
+def test_a_link_in_a_reply_is_part_of_the_answer_not_a_cue():
+    # Codebook rule 1: "@anna Sorry to hear that! Here is how to reset it: <link>" is dialogue.
+    assert named("@anna So geht es: https://t.co/a")["toplevel_links"] == 0
+    assert named("So geht es: https://t.co/a", is_reply=True, reply_to="anna", author="acme")["toplevel_links"] == 0
+    assert named("So geht es: https://t.co/a")["toplevel_links"] == pytest.approx(np.log1p(1))
+
+
+def test_a_question_mark_alone_is_no_feature():
+    # Codebook rule 6: what the question asks for decides, not the punctuation. Two question marks
+    # and one give the same row once the words are the same.
+    assert "question_marks" not in FEATURE_NAMES
+    assert named("Neu bei uns?") == named("Neu bei uns??")
 
 
 def test_platform_one_hot():

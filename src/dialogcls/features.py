@@ -38,13 +38,12 @@ from .records import PostBatch
 from .rules import reply_shaped
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 7
+FEATURE_SCHEMA_VERSION = 8
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
 FEATURE_DOCS: dict[str, str] = {
     **{name: f"cue: {doc}" for name, doc in CUE_NAMES.items()},
-    "question_marks": "number of question marks",
     "ends_with_question": "the text ends with a question (links, hashtags, emoji aside)",
     "question_then_link": "a question, then more words and a link (teaser); a bare link after the "
                           "question is usually an attached picture and does not count",
@@ -58,7 +57,6 @@ FEATURE_DOCS: dict[str, str] = {
     "inner_handles": "@handles inside the text (mentions)",
     "greeting_start": "the first word after the handles is a greeting",
     "address_start": "the first word after the handles addresses the reader or thanks",
-    "links": "number of links",
     "hashtags": "number of hashtags",
     "emoji": "number of emoji",
     "exclamations": "number of exclamation marks",
@@ -80,6 +78,8 @@ FEATURE_DOCS: dict[str, str] = {
     "replyish_personal": "reply-shaped and personal (thanks, apology, help, you)",
     "toplevel_invite": "not reply-shaped and asks the audience for their answer (tell us, in the comments, "
                        "what's yours); a question mark, 'are you' or 'favourite' alone is no invitation (rule 6)",
+    "toplevel_links": "number of links in a post that is not reply-shaped; in a reply a link is part of the "
+                      "answer, no sign of promotion (codebook rule 1)",
     "lang_de": "language: German",
     "lang_en": "language: English",
     "lang_mixed": "language: mixed",
@@ -113,7 +113,7 @@ class FeatureBlocks:
     -------
     >>> blocks = Featurizer(n_features=2**8).blocks(PostBatch.from_columns(["@anna Danke dir!"]))
     >>> len(blocks), blocks.named.shape[1] == len(FEATURE_NAMES), blocks.matrix().shape
-    (1, True, (1, 576))
+    (1, True, (1, 575))
     """
 
     named: np.ndarray
@@ -363,8 +363,9 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     put("inner_handles", np.log1p(per_post_sum(batch, is_handle) - lead))
 
     qmark = table.qmark[batch.type_ids].astype(bool)
+    # No count of question marks: a question mark alone is no invitation (codebook rule 6). What the
+    # question asks for (opinion_ask, toplevel_invite) and where it stands decide.
     n_q = per_post_sum(batch, qmark)
-    put("question_marks", np.log1p(n_q))
     content = ~np.isin(kind, (URL, HASHTAG, EMOJI, SIGNATURE, HANDLE))
     last_content = _last_true_position(batch, content)
     ends_q = np.zeros(n_docs, dtype=bool)
@@ -397,7 +398,7 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     put("greeting_start", per_post_sum(batch, after_lead & greeting))
     put("address_start", per_post_sum(batch, after_lead & personal.astype(bool)))
 
-    put("links", np.log1p(per_post_sum(batch, kind == URL)))
+    links = np.log1p(per_post_sum(batch, kind == URL))
     put("hashtags", np.log1p(per_post_sum(batch, kind == HASHTAG)))
     put("emoji", np.log1p(per_post_sum(batch, kind == EMOJI)))
     put("exclamations", np.log1p(per_post_sum(batch, table.exclaim[batch.type_ids])))
@@ -410,7 +411,7 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
                                        dtype=float, count=n_docs))
     put("chat_turn", np.fromiter((_CHAT_TURN.match(text) is not None for text in posts.text),
                                  dtype=float, count=n_docs))
-    _metadata_features(out, batch, posts, lead)
+    _metadata_features(out, batch, posts, lead, links)
     for lang in ("de", "en", "mixed"):
         put(f"lang_{lang}", (batch.lang == lang).astype(float))
     return out
@@ -433,8 +434,10 @@ def _handle_as_subject(batch: TokenBatch, bits: np.ndarray, lead: np.ndarray, le
     return out
 
 
-def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lead: np.ndarray) -> None:
-    """Reply metadata, platform and the reply-shape interactions."""
+def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lead: np.ndarray,
+                       links: np.ndarray) -> None:
+    """Reply metadata, platform and the reply-shape interactions (``links``: log1p of each post's
+    link count)."""
     col = _FEATURE
     for i, (is_reply, reply_to, author, platform) in enumerate(
             zip(posts.is_reply, posts.reply_to, posts.author, posts.platform)):
@@ -467,6 +470,7 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
     out[:, col["replyish_promo"]] = replyish * promo
     out[:, col["replyish_personal"]] = replyish * personal
     out[:, col["toplevel_invite"]] = (1 - replyish) * invite
+    out[:, col["toplevel_links"]] = (1 - replyish) * links
 
 
 __all__ = ["Featurizer", "FeatureBlocks", "FEATURE_NAMES", "FEATURE_DOCS", "FEATURE_SCHEMA_VERSION", "NGRAM_BLOCKS",
