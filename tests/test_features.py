@@ -131,6 +131,15 @@ def test_a_question_mark_alone_is_no_feature():
     assert named("Neu bei uns?") == named("Neu bei uns??")
 
 
+def test_a_quoted_question_is_a_quote_or_a_title_not_a_question_to_the_audience():
+    # Codebook rule 6: a talk or episode title or a quote is not the organisation asking.
+    assert named('Talk heute: „Wem gehören die Daten?“ 18 Uhr, Saal 2')["quoted_question"] == 1
+    assert named('«Permafrost als Zeitbombe?» – Mittwoch, 16 Uhr')["quoted_question"] == 1
+    assert named('Neue Folge "Who owns the night?" ist online. Und was meint ihr?')["quoted_question"] == 0
+    assert named("Was meint ihr?")["quoted_question"] == 0
+    assert named('Unser Motto: "Gemeinsam mehr"')["quoted_question"] == 0
+
+
 def test_platform_one_hot():
     assert named("x", platform="LinkedIn")["platform_linkedin"] == 1
     assert named("x", platform="myspace")["platform_unknown"] == 1

@@ -38,7 +38,7 @@ from .records import PostBatch
 from .rules import reply_shaped
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 8
+FEATURE_SCHEMA_VERSION = 9
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
@@ -73,6 +73,8 @@ FEATURE_DOCS: dict[str, str] = {
     "name_dash_start": "opens with a name and a dash, as replies to comments do ('Jana K. - ...')",
     "chat_turn": "opens with a live-chat turn label ('Q1:', 'A3:', 'F2:', 'Antwort 2:'): a question or an "
                  "answer inside a chat (codebook rule 8)",
+    "quoted_question": "every question mark stands inside quotation marks: a quote, a talk or episode title, "
+                       "not the organisation asking its audience (codebook rule 6)",
     "words_after_question": "words after the last question mark (a question the post answers itself)",
     "replyish_promo": "reply-shaped and promotional (promo, cta, event; a link alone is no promotion)",
     "replyish_personal": "reply-shaped and personal (thanks, apology, help, you)",
@@ -113,7 +115,7 @@ class FeatureBlocks:
     -------
     >>> blocks = Featurizer(n_features=2**8).blocks(PostBatch.from_columns(["@anna Danke dir!"]))
     >>> len(blocks), blocks.named.shape[1] == len(FEATURE_NAMES), blocks.matrix().shape
-    (1, True, (1, 575))
+    (1, True, (1, 576))
     """
 
     named: np.ndarray
@@ -409,6 +411,7 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
     put("handle_as_subject", _handle_as_subject(batch, bits, lead, lengths))
     put("name_dash_start", np.fromiter((_NAME_DASH.match(text) is not None for text in posts.text),
                                        dtype=float, count=n_docs))
+    put("quoted_question", np.fromiter((_quoted_question(text) for text in posts.text), dtype=float, count=n_docs))
     put("chat_turn", np.fromiter((_CHAT_TURN.match(text) is not None for text in posts.text),
                                  dtype=float, count=n_docs))
     _metadata_features(out, batch, posts, lead, links)
@@ -419,6 +422,21 @@ def named_features(batch: TokenBatch, posts: PostBatch) -> np.ndarray:
 
 _NAME_DASH = re.compile(r"\s*[A-ZÄÖÜ][\w.'-]*(?: [A-ZÄÖÜ][\w.'-]*){0,2} [-–] ")
 _CHAT_TURN = re.compile(r"\s*(?:[QAF]|Frage|Antwort)\s?\d{1,2}(?:\s*\(\d+/\d+\))?\s*[:.)]\s", re.IGNORECASE)
+#: A span in double quotation marks of any of the usual styles ("…", “…”, „…“, «…», »…«).
+_QUOTED = re.compile(r'"[^"\n]*"|“[^“”\n]*[”“]|„[^„“”\n]*[“”]|«[^«»\n]*»|»[^«»\n]*«')
+
+
+def _quoted_question(text: str) -> bool:
+    """Whether the text has a question mark and all of them stand inside quotation marks.
+
+    Example
+    -------
+    >>> _quoted_question('Talk: „Wer besitzt die Daten?“ heute 18 Uhr'), _quoted_question('"Neu?" Was meint ihr?')
+    (True, False)
+    """
+    return "?" in text and "?" not in _QUOTED.sub(" ", text)
+
+
 _SUBJECT_PUNCTUATION = frozenset({",", "-", "–", "—"})
 
 

@@ -297,7 +297,7 @@ class DialogueClassifier:
         -------
         >>> model = DialogueClassifier(n_features=2**8)
         >>> model.training_features(["Neu im Shop", "@a Danke!"]).shape
-        (4, 575)
+        (4, 576)
         """
         return (featurizer or self.make_featurizer()).transform(self._training_posts(as_batch(X)))
 
