@@ -35,6 +35,7 @@ STRATA = ("top-level", "reply-shaped")
 
 
 _LEADING_HANDLE = re.compile(r"\s*@\w")
+_LINK = re.compile(r"(?:https?://|www\.)\S*")
 
 
 def leading_handle(texts: Sequence[str]) -> np.ndarray:
@@ -78,16 +79,17 @@ CELLS = tuple(f"{shape}, {'question' if q else 'no question'}, {'link' if link e
 
 def cells(posts: PostBatch) -> np.ndarray:
     """Per post, the index into :data:`CELLS`: the structure that real posts and a written corpus
-    share least (reply shape x question mark x link); training weights are set per cell.
+    share least (reply shape x question mark x link; a ``?`` inside a link is no question); training weights are set per cell.
 
     Example
     -------
     >>> CELLS[int(cells(PostBatch.from_columns(["Was meint ihr? https://t.co/x"]))[0])]
     'top-level, question, link'
+    >>> CELLS[int(cells(PostBatch.from_columns(["Neu: https://x.de/a?utm_source=tw"]))[0])]
+    'top-level, no question, link'
     """
-    question = np.fromiter(("?" in text for text in posts.text), dtype=bool, count=len(posts))
-    link = np.fromiter(("http://" in text or "https://" in text or "www." in text for text in posts.text),
-                       dtype=bool, count=len(posts))
+    question = np.fromiter(("?" in _LINK.sub(" ", text) for text in posts.text), dtype=bool, count=len(posts))
+    link = np.fromiter((_LINK.search(text) is not None for text in posts.text), dtype=bool, count=len(posts))
     return stratum(posts) * 4 + question * 2 + link
 
 
