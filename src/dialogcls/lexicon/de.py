@@ -41,7 +41,10 @@ CUES: dict[str, tuple[str, ...]] = {
         "teilt eure", "stellt eure", "lasst es uns wissen", "wir sind gespannt", "sind gespannt",
         "schreibt uns", "schreiben sie uns", "erzählt mal", "zeigt uns", "zeigen sie uns", "welches würdet",
         "was würdet ihr", "wie würdet ihr", "ratet mal", "eure tipps", "eure antworten", "eure geschichten",
-        "verratet", "und ihr",
+        "verratet", "und ihr", "in die antworten", "in den antworten", "beschreibt uns", "schickt uns eure",
+        "hier drunter", "eure vorschläge", "ihre vorschläge", "eure wünsche", "ihre wünsche",
+        "ihre anregungen", "eure fotos", "eure bilder", "fragt uns", "fragen sie uns", "stellen sie ihre",
+        "wir sind neugierig", "schreibt's", "erzählt es uns",
     ),
     "reporting_verb": (
         "ist", "war", "hat", "zeigt", "erklärt", "berichtet", "präsentiert", "gewinnt", "gewann", "forscht",

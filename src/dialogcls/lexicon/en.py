@@ -31,7 +31,10 @@ CUES: dict[str, tuple[str, ...]] = {
         "hear from you", "your thoughts", "your questions", "ask us", "ask me", "sound off",
         "what's yours", "whats yours", "what about you", "show us", "which would you", "what would you",
         "where would you", "how would you", "settle this", "any guesses", "your guesses", "your answers",
-        "reply below", "your tips", "your stories",
+        "reply below", "your tips", "your stories", "in the replies", "tell us in", "drop it below",
+        "comment with", "theories welcome", "ask us anything", "ask away", "your suggestions", "your ideas",
+        "your photos", "your pics", "share yours", "let me know", "we'll go first", "we're all ears",
+        "your answer", "post it here",
     ),
     "reporting_verb": (
         "is", "was", "has", "shows", "explains", "explained", "presents", "presented", "wins", "won",
