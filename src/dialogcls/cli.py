@@ -343,23 +343,15 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _check_training(args: argparse.Namespace) -> object:
-    """Checks that need no training: the model folder can be written, and the labelled data reads and
-    has enough posts of each label for the folds. Returns the data to train on (with its reading options)."""
-    import warnings
-
-    from .io import check_training_data, read_labelled
+    """The check that needs no data: the model folder can be written. Returns the data to train on
+    (with its reading options). The labels are checked by :func:`~dialogcls.training.train_artifact`
+    as soon as it has read them, before any fitting (E423, exit code 5)."""
     from .writers import check_model_output
 
     check_model_output(args.output, inputs=tuple(path for path in (args.data, args.add, args.corpus) if path))
     if args.add is not None or args.data == "-":
         return args.data
-    data = _reading(args, args.data)
-    with warnings.catch_warnings():  # training reads the data again and warns then
-        warnings.simplefilter("ignore")
-        _, labels, _ = read_labelled(data, text_column=args.text_column, label_column=args.label_column,
-                                     kind_column=args.kind_column, columns=_columns(args))
-    check_training_data(labels, 5 if args.cv is None else args.cv, str(args.data))
-    return data
+    return _reading(args, args.data)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ import numpy as np
 from .artifact import file_sha256, save
 from .evaluate import evaluate, scores
 from .rules import STRATA, reply_rule
-from .io import read_labelled
+from .io import check_training_data, read_labelled
 from .model import DialogueClassifier
 
 
@@ -145,8 +145,9 @@ def train_artifact(data: str | os.PathLike | None, output: str | os.PathLike, *,
         posts, labels, kinds = read_labelled(data, text_column=text_column, label_column=label_column,
                                              kind_column=kind_column, columns=columns, fmt=fmt)
         params = {**params, "cv": cv or 5}
-        cross = cross_validate(posts, labels, kinds=kinds, source=Path(data).name
-                               if isinstance(data, (str, os.PathLike)) else "in-memory data", **params)
+        source = Path(data).name if isinstance(data, (str, os.PathLike)) else "in-memory data"
+        check_training_data(labels, params["cv"], str(data) if isinstance(data, (str, os.PathLike)) else source)
+        cross = cross_validate(posts, labels, kinds=kinds, source=source, **params)
     rates = cross.pop("rates")
     cross.pop("out_of_fold", None)
     model = cross.pop("model", None) or DialogueClassifier(**params).fit(
