@@ -79,7 +79,8 @@ CELLS = tuple(f"{shape}, {'question' if q else 'no question'}, {'link' if link e
 
 def cells(posts: PostBatch) -> np.ndarray:
     """Per post, the index into :data:`CELLS`: the structure that real posts and a written corpus
-    share least (reply shape x question mark x link; a ``?`` inside a link is no question); training weights are set per cell.
+    share least (reply shape x question mark x link; a ``?`` inside a link is no question); training
+    weights are set per cell.
 
     Example
     -------
