@@ -291,7 +291,8 @@ def _labelled(tmp_path: Path, labels: list[str]) -> Path:
 def test_training_on_one_class_or_three_posts(tmp_path, capsys, monkeypatch, labels):
     from dialogcls import training
 
-    monkeypatch.setattr(training, "train_artifact", lambda *a, **k: pytest.fail("trained"))
+    # refused after reading, before any fit: cross-validation is where fitting starts
+    monkeypatch.setattr(training, "cross_validate", lambda *a, **k: pytest.fail("trained"))
     assert main(["train", str(_labelled(tmp_path, labels)), "-o", str(tmp_path / "m")]) == 5
     assert "[E423]" in capsys.readouterr().err and not (tmp_path / "m").exists()
 
