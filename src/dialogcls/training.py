@@ -147,8 +147,8 @@ def train_artifact(data: str | os.PathLike | None, output: str | os.PathLike, *,
         params = {**params, "cv": cv or 5}
         from_file = isinstance(data, (str, os.PathLike))
         check_training_data(labels, params["cv"], str(data) if from_file else "in-memory data")
-        cross = cross_validate(posts, labels, kinds=kinds, source=Path(data).name if from_file else "in-memory data",
-                               **params)
+        source = Path(data).name if from_file else "in-memory data"
+        cross = cross_validate(posts, labels, kinds=kinds, source=source, **params)
     rates = cross.pop("rates")
     cross.pop("out_of_fold", None)
     model = cross.pop("model", None) or DialogueClassifier(**params).fit(
