@@ -142,6 +142,9 @@ def test_a_quoted_question_is_a_quote_or_a_title_not_a_question_to_the_audience(
     assert named('Neue Folge "Who owns the night?" ist online. Und was meint ihr?')["quoted_question"] == 0
     assert named("Was meint ihr?")["quoted_question"] == 0
     assert named('Unser Motto: "Gemeinsam mehr"')["quoted_question"] == 0
+    # a query string's "?" is part of the link, not a question outside the quotation marks
+    assert named('Neue Folge "Who owns the night?" https://x.de/ep?id=7')["quoted_question"] == 1
+    assert named('Neu im Shop: "Sommer" https://x.de/s?utm=tw')["quoted_question"] == 0
 
 
 def test_platform_one_hot():

@@ -35,10 +35,10 @@ from .lexicon import CUE_NAMES
 from .prep import (HANDLE, HASHTAG, SIGNATURE, URL, EMOJI, WORD, TokenBatch, TypeTable,
                    build_lemma_map, phrase_cues, per_post_sum, stable_hash, tokenize_batch)
 from .records import PostBatch
-from .rules import reply_shaped
+from .rules import reply_shaped, without_links
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 9
+FEATURE_SCHEMA_VERSION = 10
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 
@@ -427,13 +427,16 @@ _QUOTED = re.compile(r'"[^"\n]*"|“[^“”\n]*[”“]|„[^„“”\n]*[“�
 
 
 def _quoted_question(text: str) -> bool:
-    """Whether the text has a question mark and all of them stand inside quotation marks.
+    """Whether the text has a question mark outside its links and all of them stand inside quotation marks.
 
     Example
     -------
     >>> _quoted_question('Talk: „Wer besitzt die Daten?“ heute 18 Uhr'), _quoted_question('"Neu?" Was meint ihr?')
     (True, False)
+    >>> _quoted_question('Talk: "Wer besitzt die Daten?" https://x.de/?id=7')
+    True
     """
+    text = without_links(text)
     return "?" in text and "?" not in _QUOTED.sub(" ", text)
 
 

@@ -38,6 +38,17 @@ _LEADING_HANDLE = re.compile(r"\s*@\w")
 _LINK = re.compile(r"(?:https?://|www\.)\S*")
 
 
+def without_links(text: str) -> str:
+    """The text with each link replaced by a space: a ``?`` in a query string is no question.
+
+    Example
+    -------
+    >>> without_links("Neu: https://x.de/a?utm_source=tw !")
+    'Neu:   !'
+    """
+    return _LINK.sub(" ", text)
+
+
 def leading_handle(texts: Sequence[str]) -> np.ndarray:
     """Per text, whether it opens with an ``@handle`` (``.@handle`` and a bare ``@`` do not count)."""
     match = _LEADING_HANDLE.match
@@ -89,10 +100,10 @@ def cells(posts: PostBatch) -> np.ndarray:
     >>> CELLS[int(cells(PostBatch.from_columns(["Neu: https://x.de/a?utm_source=tw"]))[0])]
     'top-level, no question, link'
     """
-    question = np.fromiter(("?" in _LINK.sub(" ", text) for text in posts.text), dtype=bool, count=len(posts))
+    question = np.fromiter(("?" in without_links(text) for text in posts.text), dtype=bool, count=len(posts))
     link = np.fromiter((_LINK.search(text) is not None for text in posts.text), dtype=bool, count=len(posts))
     return stratum(posts) * 4 + question * 2 + link
 
 
 __all__ = ["STRATA", "CELLS", "leading_handle", "self_thread", "marked_reply", "reply_shaped", "stratum",
-           "reply_rule", "cells"]
+           "reply_rule", "cells", "without_links"]
