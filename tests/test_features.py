@@ -33,6 +33,8 @@ def named(text: str, **metadata) -> dict[str, float]:
     ("Theories welcome 👀", "invite_response"),
     ("Wie viele sind es? Schreibt eure Zahl in die Antworten", "invite_response"),
     ("Stellen Sie Ihre Fragen bis Freitag", "invite_response"),
+    ("Her mit euren Ideen! 💡", "invite_response"),
+    ("Helfen Sie uns mit Ihren Vorschlägen", "invite_response"),
     ("Jetzt anmelden und mehr erfahren", "cta"),
     ("Learn more and sign up today", "cta"),
     ("Wir suchen Verstärkung (m/w/d) – jetzt bewerben!", "recruiting"),

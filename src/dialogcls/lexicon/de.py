@@ -45,6 +45,10 @@ CUES: dict[str, tuple[str, ...]] = {
         "hier drunter", "eure vorschläge", "ihre vorschläge", "eure wünsche", "ihre wünsche",
         "ihre anregungen", "eure fotos", "eure bilder", "fragt uns", "fragen sie uns", "stellen sie ihre",
         "wir sind neugierig", "schreibt's", "erzählt es uns",
+        # the same asks in the dative ("her mit euren Ideen", "wir freuen uns auf Ihren Input")
+        "euren ideen", "ihren ideen", "euren fragen", "ihren fragen", "euren erfahrungen", "ihren erfahrungen",
+        "euren vorschlägen", "ihren vorschlägen", "euren tipps", "euren antworten", "ihren antworten",
+        "euren geschichten", "euren fotos", "eurer meinung", "ihrer meinung",
     ),
     "reporting_verb": (
         "ist", "war", "hat", "zeigt", "erklärt", "berichtet", "präsentiert", "gewinnt", "gewann", "forscht",
