@@ -5,7 +5,7 @@ issue's targets (see ``--help`` for sizes):
 
 1. Batch throughput, in this process on one core, on 10,000 and 100,000 posts:
    - ``dialogcls.classify_batch`` (the vectorised path, with the posts' metadata columns);
-   - a naive loop doing the same work per post: one spaCy call (``dialogcls.prep.make_nlp``) and one
+   - a naive loop doing the same work per post: one spaCy call (``dialogcls.spacy_tokenizer.make_nlp``) and one
      ``dialogcls.classify`` call per post (above ``--naive-max`` posts it is timed on a
      ``--naive-sample`` sample and extrapolated, which the output says; no target);
    - a TF-IDF(1,2) + logistic-regression pipeline from scikit-learn, fitted on the corpus' train
@@ -274,7 +274,8 @@ class Contenders:
 
     def __init__(self, model_dir: Path, train_rows: Sequence[Mapping[str, Any]]) -> None:
         import dialogcls
-        from dialogcls.prep import TOKEN_PATTERN, make_nlp
+        from dialogcls.prep import TOKEN_PATTERN
+        from dialogcls.spacy_tokenizer import make_nlp
 
         self.dialogcls = dialogcls
         self.model = dialogcls.load(model_dir)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialogcls.prep import (KIND_NAMES, DocMaker, TypeTable, make_nlp, normalise_token, token_kind, tokenize,
-                            tokenize_batch)
+from dialogcls.prep import KIND_NAMES, TypeTable, normalise_token, token_kind, tokenize, tokenize_batch
+from dialogcls.spacy_tokenizer import DocMaker, make_nlp
 
 
 @pytest.mark.parametrize("text, tokens", [
@@ -98,8 +98,6 @@ def test_doc_maker_rebuilds_pipelines_to_bound_the_string_store():
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_a_social_pipeline_round_trips_through_to_disk_and_spacy_load(tmp_path, lang):
     import spacy
-
-    from dialogcls.prep import make_nlp
 
     make_nlp(lang).to_disk(tmp_path / "nlp")
     loaded = spacy.load(tmp_path / "nlp")
