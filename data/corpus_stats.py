@@ -33,6 +33,13 @@ def cells(rows: list[dict]) -> list[int]:
                                            **{f: [r.get(f) for r in rows] for f in fields})).tolist()
 
 
+def signed(row: dict) -> bool:
+    """Whether a post carries an agent signature (``^AB``, ``/je``, ``*MS``), as the tokenizer sees one."""
+    from dialogcls.prep import SIGNATURE, token_kind, tokenize
+
+    return any(token_kind(token) == SIGNATURE for token in tokenize(row["text"]))
+
+
 def table(title: str, splits: dict[str, list[dict]], key, values) -> list[str]:
     everything = [row for rows in splits.values() for row in rows]
     lines = [f"### {title}", "", f"| {title.split(' ')[0].lower()} | train | dev | test | all |",
@@ -59,7 +66,10 @@ def cue_shares(rows: list[dict]) -> dict[str, float | None]:
             "dialogue share of reply-shaped posts with a link": share([r for r, c in zip(rows, which) if c & 5 == 5]),
             "dialogue share of top-level posts": share(top),
             "dialogue share of reply-shaped posts": share(replies),
-            "share of posts with a t.co link": sum("t.co/" in r["text"] for r in rows) / len(rows)}
+            "share of posts with a t.co link": sum("t.co/" in r["text"] for r in rows) / len(rows),
+            "share of posts with an agent signature": sum(map(signed, rows)) / len(rows),
+            "dialogue share of top-level posts with an agent signature": share([r for r in top if signed(r)]),
+            "dialogue share of reply-shaped posts with an agent signature": share([r for r in replies if signed(r)])}
 
 
 def section(splits: dict[str, list[dict]], real: list[dict] | None) -> list[str]:
