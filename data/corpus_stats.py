@@ -62,14 +62,17 @@ def cue_shares(rows: list[dict]) -> dict[str, float | None]:
     which = cells(rows)  # bit 4: reply-shaped, bit 2: question mark, bit 1: link
     top = [r for r, c in zip(rows, which) if not c & 4]
     replies = [r for r, c in zip(rows, which) if c & 4]
+    sig = [signed(r) for r in rows]
     return {"dialogue share of top-level posts with a question mark": share([r for r, c in zip(rows, which) if c & 6 == 2]),
             "dialogue share of reply-shaped posts with a link": share([r for r, c in zip(rows, which) if c & 5 == 5]),
             "dialogue share of top-level posts": share(top),
             "dialogue share of reply-shaped posts": share(replies),
             "share of posts with a t.co link": sum("t.co/" in r["text"] for r in rows) / len(rows),
-            "share of posts with an agent signature": sum(map(signed, rows)) / len(rows),
-            "dialogue share of top-level posts with an agent signature": share([r for r in top if signed(r)]),
-            "dialogue share of reply-shaped posts with an agent signature": share([r for r in replies if signed(r)])}
+            "share of posts with an agent signature": sum(sig) / len(rows),
+            "dialogue share of top-level posts with an agent signature":
+                share([r for r, c, g in zip(rows, which, sig) if g and not c & 4]),
+            "dialogue share of reply-shaped posts with an agent signature":
+                share([r for r, c, g in zip(rows, which, sig) if g and c & 4])}
 
 
 def section(splits: dict[str, list[dict]], real: list[dict] | None) -> list[str]:

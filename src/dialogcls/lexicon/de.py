@@ -45,7 +45,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "hier drunter", "eure vorschläge", "ihre vorschläge", "eure wünsche", "ihre wünsche",
         "ihre anregungen", "eure fotos", "eure bilder", "fragt uns", "fragen sie uns", "stellen sie ihre",
         "wir sind neugierig", "schreibt's", "erzählt es uns",
-        # the same asks in the dative ("her mit euren Ideen", "wir freuen uns auf Ihren Input")
+        # the same asks in the dative ("her mit euren Ideen", "helfen Sie uns mit Ihren Vorschlägen")
         "euren ideen", "ihren ideen", "euren fragen", "ihren fragen", "euren erfahrungen", "ihren erfahrungen",
         "euren vorschlägen", "ihren vorschlägen", "euren tipps", "euren antworten", "ihren antworten",
         "euren geschichten", "euren fotos", "eurer meinung", "ihrer meinung",
