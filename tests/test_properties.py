@@ -91,9 +91,18 @@ def test_lone_surrogate_is_scored_or_refused_cleanly(tiny_model):
     check(prediction, post="Hallo \ud800 Welt", model=tiny_model)
 
 
+_WORDS = st.text(alphabet=st.characters(categories=("L", "N", "Pc")), min_size=1, max_size=8)
+#: Social-media-like texts: words, handles, hashtags and links between punctuation, emoji and white
+#: space. Built from pieces, not with ``st.from_regex``, whose filtered draws can take minutes.
+_SOCIAL_TEXTS = st.lists(st.one_of(
+    _WORDS, _WORDS.map("@{}".format), _WORDS.map("#{}".format), _WORDS.map("https://t.co/{}".format),
+    st.sampled_from([" ", "  ", "\n", "\t", ".", ",", "!", "?", "…", ":", ";", "-", "–", "/", "^", "*", "&amp;",
+                     "'", '"', "(", ")", "🙏", "👍🏽", "❤️"]),
+    st.characters(blacklist_categories=("Cs",))), max_size=30).map("".join)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
-       | st.from_regex(r"(@\w+|#\w+|https?://\S+|\w+|[^\w\s]|\s){0,30}", fullmatch=True))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200) | _SOCIAL_TEXTS)
 def test_fast_tokenizer_equals_one_regex_pass(text):
     from dialogcls.prep import TOKEN_PATTERN, tokenize
 
