@@ -43,6 +43,17 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
+def written(folder: Path) -> bool:
+    """Whether a temporary output in ``folder`` already holds rows."""
+    for name in leftovers(folder):
+        try:
+            if (folder / name).stat().st_size > 0:
+                return True
+        except FileNotFoundError:  # moved into place between the listing and the look
+            pass
+    return False
+
+
 # -- files people really have ------------------------------------------------------------------------
 
 def test_german_excel_csv_with_semicolons_bom_and_crlf(tmp_path, tiny_dir):
@@ -404,9 +415,9 @@ def test_sigterm_and_sighup_clean_up_like_ctrl_c(tmp_path, tiny_dir, name):
     process = subprocess.Popen([sys.executable, "-m", "dialogcls", "classify", str(source), "-o", str(target),
                                 "--model", str(tiny_dir), "--batch-size", "500"], stderr=subprocess.PIPE)
     deadline = time.time() + 60
-    while not leftovers(tmp_path) and time.time() < deadline and process.poll() is None:
-        time.sleep(0.05)  # until the temporary output exists: the run is writing
-    assert leftovers(tmp_path), "the run did not start writing"
+    while not written(tmp_path) and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)  # until the temporary output holds rows: the run is in its writing loop
+    assert written(tmp_path), "the run did not start writing"
     process.send_signal(getattr(signal, name))
     code = process.wait(timeout=60)
     assert code == 128 + getattr(signal, name)
