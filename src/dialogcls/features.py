@@ -38,7 +38,7 @@ from .records import PostBatch
 from .rules import reply_shaped, without_links
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
-FEATURE_SCHEMA_VERSION = 11
+FEATURE_SCHEMA_VERSION = 12
 
 PLATFORMS = ("twitter", "facebook", "instagram", "linkedin", "mastodon")
 

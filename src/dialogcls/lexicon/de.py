@@ -49,6 +49,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "euren ideen", "ihren ideen", "euren fragen", "ihren fragen", "euren erfahrungen", "ihren erfahrungen",
         "euren vorschlägen", "ihren vorschlägen", "euren tipps", "euren antworten", "ihren antworten",
         "euren geschichten", "euren fotos", "eurer meinung", "ihrer meinung",
+        # asks for a caption, a completed sentence or a view: the reader's own answer (codebook rule 6)
+        "bildunterschrift gesucht", "vervollständigt den satz", "ergänzt den satz", "beendet den satz",
+        "was sagt ihr", "eure antwort", "sagt es uns",
     ),
     "reporting_verb": (
         "ist", "war", "hat", "zeigt", "erklärt", "berichtet", "präsentiert", "gewinnt", "gewann", "forscht",

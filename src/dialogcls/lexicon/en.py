@@ -35,6 +35,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "comment with", "theories welcome", "ask us anything", "ask away", "your suggestions", "your ideas",
         "your photos", "your pics", "share yours", "let me know", "we'll go first", "we're all ears",
         "your answer", "post it here",
+        # asks for a caption, a completed sentence or a view: the reader's own answer (codebook rule 6)
+        "caption this", "in the blank", "in the blanks", "finish this sentence", "finish the sentence",
+        "complete the sentence", "share with us", "love to know", "curious to hear",
     ),
     "reporting_verb": (
         "is", "was", "has", "shows", "explains", "explained", "presents", "presented", "wins", "won",
