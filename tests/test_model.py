@@ -66,7 +66,7 @@ def test_out_of_fold_scores_are_those_of_fold_models_that_never_saw_the_post(tin
     features = clf.training_features(texts)
     expected = np.empty(len(texts))
     for train, test in grouped_folds(labels, duplicate_groups(texts), 3, random_state=0):
-        fold = LogisticRegression(C=clf.C, solver="liblinear", max_iter=clf.max_iter).fit(features[train], labels[train])
+        fold = LogisticRegression(C=clf.C, solver="liblinear", max_iter=clf.max_iter, tol=clf.tol).fit(features[train], labels[train])
         expected[test] = fold.decision_function(features[test])
     assert np.allclose(clf.out_of_fold_scores_, expected, atol=1e-3)
     in_sample = features @ clf.coef_[0] + clf.intercept_[0]

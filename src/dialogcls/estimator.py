@@ -168,7 +168,7 @@ def grouped_folds(y: np.ndarray, groups: np.ndarray, n_splits: int, *,
 
 
 def fit_calibrated(features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, groups: np.ndarray, *,
-                   C: float, class_weight: Any, max_iter: int, cv: int, method: str, random_state: int,
+                   C: float, class_weight: Any, max_iter: int, tol: float, cv: int, method: str, random_state: int,
                    n_jobs: int | None = None, on_fold: Callable[[], None] | None = None
                    ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """A logistic regression with Platt calibration on out-of-fold scores (as scikit-learn's
@@ -189,8 +189,8 @@ def fit_calibrated(features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, g
     del features  # often the caller's temporary row selection: freed here, not after the fits
 
     def logistic(rows: np.ndarray) -> Any:
-        return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, solver="liblinear").fit(
-            compact[rows], y[rows], sample_weight=weight[rows])
+        return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, tol=tol,
+                                  solver="liblinear").fit(compact[rows], y[rows], sample_weight=weight[rows])
 
     folds = grouped_folds(y, groups, cv, random_state=random_state)
     # the final fit, the largest, goes first: two threads then finish at about the same time
@@ -238,7 +238,7 @@ def platt(scores: np.ndarray, positive: np.ndarray, weight: np.ndarray) -> np.nd
 
 
 def fit_kinds(features: sp.csr_matrix, y: np.ndarray, kinds: Sequence[str] | None, *, C: float,
-              class_weight: Any, max_iter: int, n_jobs: int | None = None
+              class_weight: Any, max_iter: int, tol: float, n_jobs: int | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per kind, a logistic regression of that kind against the other kinds of its label (a
     reply against invitations, promotion against news …), fitted on that label's posts only: the
@@ -264,7 +264,7 @@ def fit_kinds(features: sp.csr_matrix, y: np.ndarray, kinds: Sequence[str] | Non
                 fitted_kinds.append(k)
 
         def logistic(k: int, compact: sp.csr_matrix = compact, rows: np.ndarray = rows) -> Any:
-            return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter,
+            return LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, tol=tol,
                                       solver="liblinear").fit(compact, kinds[rows] == classes[k])
 
         for k, fitted in zip(fitted_kinds, run_jobs(logistic, fitted_kinds, n_jobs)):

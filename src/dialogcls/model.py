@@ -111,6 +111,10 @@ class DialogueClassifier:
         Passed to the logistic regressions.
     max_iter : int
         Solver iterations.
+    tol : float
+        Stopping tolerance of liblinear's solver (its own default is 0.01, scikit-learn's 1e-4).
+        1e-3 fits the corpus about a quarter faster than 1e-4, with the same leave-one-source-out
+        figures (``benchmarks/loso.py --param tol=1e-4``).
     random_state : int
         Seed of the fold split.
     n_jobs : int or None
@@ -143,8 +147,8 @@ class DialogueClassifier:
                  cell_dialogue_shares: Mapping[str, float] | None = None,
                  top_level_threshold: float = 0.8, reply_shaped_threshold: float = 0.2,
                  calibration: str = "sigmoid", cv: int = 5, metadata_dropout: bool = True,
-                 class_weight: Any = "balanced", max_iter: int = 2000, random_state: int = 0,
-                 n_jobs: int | None = None) -> None:
+                 class_weight: Any = "balanced", max_iter: int = 2000, tol: float = 1e-3,
+                 random_state: int = 0, n_jobs: int | None = None) -> None:
         self.C = C
         self.n_features = n_features
         self.char_ngrams = char_ngrams
@@ -160,6 +164,7 @@ class DialogueClassifier:
         self.metadata_dropout = metadata_dropout
         self.class_weight = class_weight
         self.max_iter = max_iter
+        self.tol = tol
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -167,7 +172,7 @@ class DialogueClassifier:
     _PARAMS = ("C", "n_features", "char_ngrams", "ngram_weight", "stratified", "top_level_dialogue_share",
                "reply_shaped_broadcast_share", "cell_dialogue_shares", "top_level_threshold",
                "reply_shaped_threshold", "calibration", "cv", "metadata_dropout",
-               "class_weight", "max_iter", "random_state", "n_jobs")
+               "class_weight", "max_iter", "tol", "random_state", "n_jobs")
     #: Parameters of the machine, not of the model: a model file does not hold them.
     RUNTIME_PARAMS = ("n_jobs",)
 
@@ -238,7 +243,8 @@ class DialogueClassifier:
         self.coef_ = np.zeros((n_strata, features.shape[1]))
         self.intercept_ = np.zeros(n_strata)
         self.calibration_ = np.zeros((n_strata, 2))
-        solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "n_jobs": self.n_jobs}
+        solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "tol": self.tol,
+                  "n_jobs": self.n_jobs}
         calibration = {**solver, "cv": self.cv, "method": self.calibration, "random_state": self.random_state,
                        "on_fold": on_fold}
         self.out_of_fold_scores_ = np.zeros(len(y))
