@@ -130,3 +130,20 @@ def test_repeats_of_one_post_are_not_enough_posts_for_the_folds():
     assert info.value.code == "E305" and "distinct" in str(info.value)
     DialogueClassifier(n_features=2**8, cv=2).fit(["@a Danke!", "@b Danke dir!", "Neu: x.y/z", "Neu: a.b/c"] * 2,
                                                    ["dialogue", "dialogue", "broadcast", "broadcast"] * 2)
+
+
+def test_tol_is_the_solvers_stopping_tolerance_and_the_model_file_records_it(tiny_rows):
+    from sklearn.linear_model import LogisticRegression
+
+    texts = [row["text"] for row in tiny_rows]
+    labels = np.array([row["label"] for row in tiny_rows], dtype=object)
+    kinds = [row["kind"] for row in tiny_rows]
+    params = dict(n_features=2**10, cv=3, metadata_dropout=False, class_weight=None,
+                  top_level_dialogue_share=None, reply_shaped_broadcast_share=None)
+    loose = DialogueClassifier(**params, tol=0.5).fit(texts, labels, kinds=kinds)
+    tight = DialogueClassifier(**params, tol=1e-8).fit(texts, labels, kinds=kinds)
+    assert not np.allclose(loose.coef_, tight.coef_, atol=1e-3)
+    features = tight.training_features(texts)
+    exact = LogisticRegression(C=tight.C, solver="liblinear", tol=1e-8, max_iter=tight.max_iter).fit(features, labels)
+    assert np.allclose(tight.coef_[0], exact.coef_[0], atol=1e-6)
+    assert loose.get_config()["params"]["tol"] == 0.5 and DialogueClassifier().tol == 1e-3
