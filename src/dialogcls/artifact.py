@@ -58,6 +58,8 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from .errors import ArtifactError, DialogclsError, DialogclsWarning
 from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
 from .records import LABELS
@@ -126,8 +128,6 @@ def save(model: Any, directory: str | os.PathLike, *, training: Mapping[str, Any
     card : str, optional
         The model card (Markdown). A short one is generated when not given.
     """
-    import numpy as np
-
     config = model.get_config()
     arrays = model.get_arrays()
     directory = Path(directory)
@@ -255,6 +255,27 @@ def load(directory: str | os.PathLike) -> Any:
     return model
 
 
+def check_arrays(arrays: Mapping[str, np.ndarray], *, n_strata: int, n_columns: int, n_kinds: int) -> None:
+    """Refuse model arrays (:data:`ARRAY_NAMES`) that are not finite float64 arrays of the shapes a
+    model of ``n_strata`` strata, ``n_columns`` feature columns and ``n_kinds`` kinds has (E208).
+
+    Example
+    -------
+    >>> ok = {"coef": np.zeros((1, 3)), "intercept": np.zeros(1), "calibration": np.zeros((1, 2)),
+    ...       "kind_coef": np.zeros((3, 0)), "kind_intercept": np.zeros(0)}
+    >>> check_arrays(ok, n_strata=1, n_columns=3, n_kinds=0)
+    """
+    expected = {"coef": (n_strata, n_columns), "intercept": (n_strata,), "calibration": (n_strata, 2),
+                "kind_coef": (n_columns, n_kinds), "kind_intercept": (n_kinds,)}
+    if set(arrays) != set(expected):
+        raise DialogclsError("E208", f"the model's arrays are {sorted(arrays)}; expected {sorted(expected)}")
+    for name, shape in expected.items():
+        array = arrays[name]
+        if array.dtype != np.float64 or array.shape != shape or not np.all(np.isfinite(array)):
+            raise DialogclsError("E208", f"array {name!r} is {array.dtype} {array.shape}; expected finite "
+                                         f"float64 {shape}: the model file is damaged")
+
+
 def _weights_path(directory: Path, name: str) -> Path:
     """``directory / name`` when ``name`` is a plain file name of a regular file in ``directory``."""
     if (not _PLAIN_NAME.fullmatch(name) or ".." in name or os.path.isabs(name)
@@ -300,7 +321,6 @@ def _read_weights(data: bytes, path: Path) -> dict[str, Any]:
     Raises :class:`ArtifactError` E209 for anything else: not a zip, other or extra members, object
     (pickled) or non-numeric arrays, or a damaged archive.
     """
-    import numpy as np
 
     def refuse(reason: str) -> ArtifactError:
         return ArtifactError("E209", f"{path} {reason}; a model's weights must be an .npz of the plain numeric "

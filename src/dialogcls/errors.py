@@ -33,4 +33,33 @@ class DialogclsWarning(UserWarning):
     """A condition worth knowing that does not stop the work (such as library version drift)."""
 
 
-__all__ = ["DialogclsError", "ArtifactError", "DialogclsWarning"]
+def not_fitted_error(code: str, message: str) -> DialogclsError:
+    """A :class:`DialogclsError` that is also scikit-learn's ``NotFittedError`` (as
+    ``check_is_fitted`` raises). The class is made on this error path only, so that scoring never
+    imports scikit-learn.
+
+    Example
+    -------
+    >>> not_fitted_error("E307", "not fitted").code
+    'E307'
+    """
+    cls = globals().get("NotFittedDialogclsError")
+    if cls is None:
+        try:
+            from sklearn.exceptions import NotFittedError
+        except ImportError:  # pragma: no cover - scikit-learn is a dependency
+            return DialogclsError(code, message)
+        cls = type("NotFittedDialogclsError", (DialogclsError, NotFittedError),
+                   {"__module__": __name__, "__doc__": "E307: the classifier is not fitted."})
+        globals()["NotFittedDialogclsError"] = cls
+    return cls(code, message)
+
+
+def __getattr__(name: str) -> type:
+    # Lets pickle find the lazily made NotFittedDialogclsError in a fresh process.
+    if name == "NotFittedDialogclsError":
+        return type(not_fitted_error("E307", ""))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["DialogclsError", "ArtifactError", "DialogclsWarning", "not_fitted_error"]

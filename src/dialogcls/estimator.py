@@ -206,6 +206,29 @@ def fit_calibrated(features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, g
     return coef, float(final.intercept_[0]), platt(out_of_fold, y == LABELS[1], weight), out_of_fold
 
 
+def fit_strata(features: sp.csr_matrix, y: np.ndarray, weight: np.ndarray, groups: np.ndarray,
+               strata: np.ndarray, n_strata: int, **calibration: Any
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One :func:`fit_calibrated` per stratum (``strata`` gives each row's, 0 to ``n_strata - 1``);
+    a stratum with fewer distinct posts (``groups``) of a label than the folds need gets the model
+    of all rows. Returns the weights ``(n_strata, n_columns)``, the intercepts, Platt's ``(a, b)``
+    per stratum and each row's out-of-fold score."""
+    coef = np.zeros((n_strata, features.shape[1]))
+    intercept, calibrated, out_of_fold = np.zeros(n_strata), np.zeros((n_strata, 2)), np.zeros(len(y))
+    shared = None
+    for s in range(n_strata):
+        rows = np.flatnonzero(strata == s)
+        # distinct posts (groups), not rows: metadata dropout doubles the rows, not the posts
+        if min(len(np.unique(groups[rows][y[rows] == label])) for label in LABELS) < calibration["cv"]:
+            shared = shared or fit_calibrated(features, y, weight, groups, **calibration)
+            coef[s], intercept[s], calibrated[s], scores = shared
+            out_of_fold[rows] = scores[rows]
+        else:
+            coef[s], intercept[s], calibrated[s], out_of_fold[rows] = fit_calibrated(
+                features[rows], y[rows], weight[rows], groups[rows], **calibration)
+    return coef, intercept, calibrated, out_of_fold
+
+
 def platt(scores: np.ndarray, positive: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Platt's ``(a, b)`` with ``P(positive) = 1 / (1 + exp(a * score + b))``, fitted by weighted
     log-loss on Platt's smoothed targets, as scikit-learn's sigmoid calibration does.

@@ -38,8 +38,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DialogclsError
-from .estimator import check_classes, check_labels, fit_calibrated, fit_kinds, prior_weights
+from .errors import DialogclsError, not_fitted_error
+from .estimator import check_classes, check_labels, fit_kinds, fit_strata, prior_weights
 from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
@@ -238,27 +238,12 @@ class DialogueClassifier:
         posts = self._training_posts(posts)
         features = self.featurizer_.transform(posts)
         strata = stratum(posts) if self.stratified else np.zeros(len(posts), dtype=np.int64)
-        n_strata = len(STRATA) if self.stratified else 1
-        self.classes_ = np.array(LABELS, dtype=object)
-        self.coef_ = np.zeros((n_strata, features.shape[1]))
-        self.intercept_ = np.zeros(n_strata)
-        self.calibration_ = np.zeros((n_strata, 2))
         solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "tol": self.tol,
                   "n_jobs": self.n_jobs}
-        calibration = {**solver, "cv": self.cv, "method": self.calibration, "random_state": self.random_state,
-                       "on_fold": on_fold}
-        self.out_of_fold_scores_ = np.zeros(len(y))
-        shared = None
-        for s in range(n_strata):
-            rows = np.flatnonzero(strata == s)
-            # distinct posts (groups), not rows: metadata dropout doubles the rows, not the posts
-            if min(len(np.unique(groups[rows][y[rows] == label])) for label in LABELS) < self.cv:
-                shared = shared or fit_calibrated(features, y, weight, groups, **calibration)
-                self.coef_[s], self.intercept_[s], self.calibration_[s], scores = shared
-                self.out_of_fold_scores_[rows] = scores[rows]
-            else:
-                self.coef_[s], self.intercept_[s], self.calibration_[s], self.out_of_fold_scores_[rows] = (
-                    fit_calibrated(features[rows], y[rows], weight[rows], groups[rows], **calibration))
+        self.classes_ = np.array(LABELS, dtype=object)
+        self.coef_, self.intercept_, self.calibration_, self.out_of_fold_scores_ = fit_strata(
+            features, y, weight, groups, strata, len(STRATA) if self.stratified else 1, **solver, cv=self.cv,
+            method=self.calibration, random_state=self.random_state, on_fold=on_fold)
         self.kind_classes_, self.kind_coef_, self.kind_intercept_ = fit_kinds(features, y, kinds, **solver)
         return self
 
@@ -497,8 +482,8 @@ class DialogueClassifier:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
-            raise _not_fitted_error_class()("E307", "this DialogueClassifier is not fitted yet; call "
-                                                    "fit(posts, labels) or load a model with dialogcls.load()")
+            raise not_fitted_error("E307", "this DialogueClassifier is not fitted yet; call "
+                                           "fit(posts, labels) or load a model with dialogcls.load()")
 
     def to_disk(self, directory: Any, **card: Any) -> Any:
         """Write this model as an artifact folder (see :func:`dialogcls.artifact.save`)."""
@@ -551,48 +536,18 @@ class DialogueClassifier:
             raise DialogclsError("E208", f"the model's configuration is not usable ({error!r}); retrain it") from None
         if list(model.classes_) != list(LABELS):
             raise DialogclsError("E208", f"the model's labels are {list(model.classes_)}; expected {list(LABELS)}")
-        n_columns = model.featurizer_.n_columns
-        n_strata = len(STRATA) if model.stratified else 1
-        n_kinds = len(model.kind_classes_)
-        expected = {"coef": (n_strata, n_columns), "intercept": (n_strata,), "calibration": (n_strata, 2),
-                    "kind_coef": (n_columns, n_kinds), "kind_intercept": (n_kinds,)}
-        if set(arrays) != set(expected):
-            raise DialogclsError("E208", f"the model's arrays are {sorted(arrays)}; expected {sorted(expected)}")
-        for name, shape in expected.items():
-            array = arrays[name]
-            if array.dtype != np.float64 or array.shape != shape or not np.all(np.isfinite(array)):
-                raise DialogclsError("E208", f"array {name!r} is {array.dtype} {array.shape}; expected finite "
-                                             f"float64 {shape}: the model file is damaged")
-            setattr(model, f"{name}_", array)
+        from .artifact import check_arrays
+
+        n_strata, n_kinds = len(STRATA) if model.stratified else 1, len(model.kind_classes_)
+        check_arrays(arrays, n_strata=n_strata, n_columns=model.featurizer_.n_columns, n_kinds=n_kinds)
+        for name in arrays:
+            setattr(model, f"{name}_", arrays[name])
         if n_kinds and not set(model.kind_classes_) <= {k for kinds in KINDS.values() for k in kinds}:
             raise DialogclsError("E208", f"unknown kinds {list(model.kind_classes_)} in the model")
         return model
 
 
 _CUE_NAMES = FEATURE_NAMES + list(NGRAM_BLOCKS)
-
-
-def _not_fitted_error_class() -> type:
-    """E307's class: a :class:`DialogclsError` that is also scikit-learn's ``NotFittedError`` (as
-    ``check_is_fitted`` raises), made on this error path only, so that scoring never imports
-    scikit-learn."""
-    cls = globals().get("NotFittedDialogclsError")
-    if cls is None:
-        try:
-            from sklearn.exceptions import NotFittedError
-        except ImportError:  # pragma: no cover - scikit-learn is a dependency
-            return DialogclsError
-        cls = type("NotFittedDialogclsError", (DialogclsError, NotFittedError),
-                   {"__module__": __name__, "__doc__": "E307: the classifier is not fitted."})
-        globals()["NotFittedDialogclsError"] = cls
-    return cls
-
-
-def __getattr__(name: str) -> Any:
-    # Lets pickle find the lazily made NotFittedDialogclsError in a fresh process.
-    if name == "NotFittedDialogclsError":
-        return _not_fitted_error_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["DialogueClassifier", "DEFAULT_BATCH_SIZE", "as_batch"]
