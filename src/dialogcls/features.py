@@ -237,7 +237,7 @@ class Featurizer:
         words.sum_duplicates()
         np.log1p(words.data, out=words.data)
 
-        unique, inverse = np.unique(batch.type_ids, return_inverse=True)
+        unique, inverse = _distinct(batch.type_ids)
         grams = table.char_grams(unique.tolist())
         lengths = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
         indptr = np.zeros(len(grams) + 1, dtype=np.int64)
@@ -255,6 +255,20 @@ class Featurizer:
             words.data *= self.ngram_weight
             chars.data *= self.ngram_weight
         return words, chars
+
+
+def _distinct(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(ids, return_inverse=True)`` for non-negative integer ids, by marking them in a table
+    as long as the largest id instead of sorting (type ids are dense: a few per cent of the time).
+
+    Example
+    -------
+    >>> [a.tolist() for a in _distinct(np.array([7, 2, 7, 5]))]
+    [[2, 5, 7], [2, 0, 2, 1]]
+    """
+    present = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+    present[ids] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[ids]
 
 
 def _normalize_rows(matrix: sp.csr_matrix) -> None:
