@@ -49,6 +49,19 @@ REPLY_SHAPED_GRID = (0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.01)
 CONDITIONS = ("metadata", "text only")
 
 
+def shipped_design() -> str:
+    """The name of the design that :class:`dialogcls.model.DialogueClassifier`'s defaults are: the
+    shipped model's (the default model is trained with the defaults)."""
+    from dialogcls.model import DialogueClassifier
+
+    defaults = DialogueClassifier().get_params()
+    for name, design in DESIGNS.items():
+        if (not design["cells"] and not design.get("thresholds")
+                and all(defaults[key] == value for key, value in design["params"].items())):
+            return name
+    raise LookupError("no design of loso.DESIGNS has the classifier's default parameters")
+
+
 def source_of(row: Mapping[str, Any]) -> str:
     """The source of a real-set row: its id's leading letters (one letter per public data set)."""
     match = re.match(r"[A-Za-z]+", str(row.get("id") or ""))

@@ -32,8 +32,6 @@ from typing import Any, Mapping, Sequence
 from _common import (display_path, ensure_dialogcls_importable, header_block, md_table,
                      posts_of, read_jsonl, split_path, publish, read_real_set, real_set_parser)
 
-#: The design of the shipped model (loso.py's name for it).
-SHIPPED_DESIGN = "stratified-priors-4to1"
 CONDITIONS = ("metadata", "text only")
 SYSTEMS = ("cc", "pcc", "acc", "acc, rates from the other real sources", "reply rule")
 GOAL_MEAN, GOAL_WORST = 1.5, 5.0
@@ -101,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_dialogcls_importable()
     import numpy as np
 
-    from loso import DESIGNS, run_design, source_of, train_model
+    from loso import DESIGNS, run_design, shipped_design, source_of, train_model
 
     from dialogcls.api import score
     from dialogcls.quantify import Rates, measure_rates
@@ -114,13 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     corpus = read_jsonl(split_path(args.data, "train"))
     base = {"n_features": args.n_features} if args.n_features else {}
-    params = {**base, **DESIGNS[SHIPPED_DESIGN]["params"]}
+    shipped = shipped_design()
+    params = {**base, **DESIGNS[shipped]["params"]}
     log(f"cross-validating on {len(corpus)} corpus posts ({args.cv} folds) for the rates")
     cross = cross_validate(posts_of(corpus), [r["label"] for r in corpus], cv=args.cv, source="train.jsonl",
                            **params)
     log(f"rates ready after {time.perf_counter() - started:.0f} s; leave-one-source-out scoring")
     sources = np.array([source_of(r) for r in real], dtype=object)
-    outputs = run_design(SHIPPED_DESIGN, DESIGNS[SHIPPED_DESIGN], corpus, real, list(sources), base)
+    outputs = run_design(shipped, DESIGNS[shipped], corpus, real, list(sources), base)
     model = train_model(corpus, params, None)  # the fit run_design used (the shipped design derives nothing)
     truth = np.array([r["label"] == "dialogue" for r in real], dtype=float)
     accounts = np.array([str(r.get("author")) for r in real], dtype=object)
