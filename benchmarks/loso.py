@@ -190,8 +190,9 @@ def figures(real: Sequence[Mapping[str, Any]], labels: Any, p: Any, rule: Any, g
 
 
 def render(results: Mapping[str, Mapping[str, dict[str, Any]]], argv: Sequence[str],
-           details: Sequence[tuple[str, str]], group_name: str) -> str:
-    lines = ["## Leave-one-source-out on real posts", ""] + header_block("loso.py", argv, details)
+           details: Sequence[tuple[str, str]], group_name: str, *,
+           title: str = "Leave-one-source-out on real posts", script: str = "loso.py") -> str:
+    lines = [f"## {title}", ""] + header_block(script, argv, details)
     for condition in CONDITIONS:
         lines += [f"### {condition.capitalize()}", ""]
         rows = []
