@@ -44,6 +44,7 @@ from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
 from .scoring import BlockScores, BlockWeights, top_contributions
+from .sklearn_protocol import TextClassifierProtocol
 
 _N_NAMED = len(FEATURE_NAMES)
 #: Posts featurised at once by :meth:`DialogueClassifier.batch`; bounds memory on large inputs.
@@ -72,7 +73,7 @@ def as_batch(X: Any) -> PostBatch:
     return PostBatch.from_posts(X)
 
 
-class DialogueClassifier:
+class DialogueClassifier(TextClassifierProtocol):
     """Dialogue versus broadcast, with a calibrated probability, a kind and the deciding cues.
 
     Parameters
@@ -168,45 +169,13 @@ class DialogueClassifier:
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    # -- scikit-learn's parameter protocol ---------------------------------------------------------
+    # -- scikit-learn's parameter protocol (see dialogcls.sklearn_protocol) ----------------------
     _PARAMS = ("C", "n_features", "char_ngrams", "ngram_weight", "stratified", "top_level_dialogue_share",
                "reply_shaped_broadcast_share", "cell_dialogue_shares", "top_level_threshold",
                "reply_shaped_threshold", "calibration", "cv", "metadata_dropout",
                "class_weight", "max_iter", "tol", "random_state", "n_jobs")
     #: Parameters of the machine, not of the model: a model file does not hold them.
     RUNTIME_PARAMS = ("n_jobs",)
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._PARAMS}
-
-    def set_params(self, **params: Any) -> "DialogueClassifier":
-        for name, value in params.items():
-            if name not in self._PARAMS:
-                raise DialogclsError("E304", f"unknown parameter {name!r}; the parameters are {list(self._PARAMS)}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        default = DialogueClassifier()
-        changed = {k: v for k, v in self.get_params().items() if v != getattr(default, k)}
-        return f"DialogueClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
-
-    # -- scikit-learn's estimator tags (by hand: importing dialogcls must not import scikit-learn) --
-    #: Read by ``sklearn.base.is_classifier`` before scikit-learn 1.6.
-    _estimator_type = "classifier"
-
-    def __sklearn_tags__(self) -> Any:
-        """Tags for scikit-learn >= 1.6: a binary classifier of texts (a list of posts, a 2-D array of
-        one text column, or a DataFrame with ``text`` and metadata columns), fitted with labels."""
-        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
-
-        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(multi_class=False),
-                    input_tags=InputTags(one_d_array=True, two_d_array=True, string=True))
-
-    def _more_tags(self) -> dict[str, Any]:
-        """The same tags for scikit-learn < 1.6."""
-        return {"binary_only": True, "requires_y": True, "X_types": ["1darray", "2darray", "string"]}
 
     def __sklearn_is_fitted__(self) -> bool:
         """Whether ``fit`` ran (or the model was loaded), for ``sklearn.utils.validation.check_is_fitted``."""
