@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_dialogcls_importable()
     import numpy as np
 
-    from loso import CONDITIONS, DESIGNS, figures, render, run_design, shipped_design, source_of, train_model
+    from loso import (CONDITIONS, DESIGNS, figures, render, rule_figures, run_design, shipped_design, source_of,
+                      train_model)
 
     from dialogcls.rules import reply_rule, reply_shaped
 
@@ -121,8 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for condition in CONDITIONS:
         posts = posts_of(real, metadata=condition == "metadata")
         rule, shaped = reply_rule(posts), reply_shaped(posts)
-        rule_f = figures(real, rule, None, rule, groups, shaped_with_metadata)
-        extra = {"rule_macro_f1": rule_f["scores"]["macro_f1"], "rule_shares": rule_f["shares"]["summary"]["rule"]}
+        extra = rule_figures(real, rule, groups, shaped_with_metadata)
         out = linear_outputs[condition]
         results[f"linear ({shipped}, shipped)"][condition] = {
             **figures(real, out["label"], out["p"], rule, groups, shaped_with_metadata), **extra}

@@ -189,6 +189,12 @@ def figures(real: Sequence[Mapping[str, Any]], labels: Any, p: Any, rule: Any, g
                                    rule, [r.get("author") for r in real])}
 
 
+def rule_figures(real: Sequence[Mapping[str, Any]], rule: Any, groups: Sequence[str], shaped: Any) -> dict[str, Any]:
+    """What :func:`render` shows of the reply rule beside a system: its macro-F1 and account share error."""
+    f = figures(real, rule, None, rule, groups, shaped)
+    return {"rule_macro_f1": f["scores"]["macro_f1"], "rule_shares": f["shares"]["summary"]["rule"]}
+
+
 def render(results: Mapping[str, Mapping[str, dict[str, Any]]], argv: Sequence[str],
            details: Sequence[tuple[str, str]], group_name: str, *,
            title: str = "Leave-one-source-out on real posts", script: str = "loso.py") -> str:
@@ -261,17 +267,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, dict[str, dict[str, Any]]] = {}
     all_outputs: dict[str, Any] = {}
     rule_of = {condition: reply_rule(posts_of(real, metadata=condition == "metadata")) for condition in CONDITIONS}
+    shaped = reply_shaped(posts_of(real))
+    rule_columns = {condition: rule_figures(real, rule_of[condition], groups, shaped) for condition in CONDITIONS}
     for name in args.designs.split(","):
         outputs = all_outputs[name] = run_design(name, DESIGNS[name], corpus, real, groups, base)
-        results[name] = {}
-        for condition in CONDITIONS:
-            posts = posts_of(real, metadata=condition == "metadata")
-            rule, shaped = reply_rule(posts), reply_shaped(posts_of(real))
-            f = figures(real, outputs[condition]["label"], outputs[condition]["p"], rule, groups, shaped)
-            rule_f = figures(real, rule, None, rule, groups, shaped)
-            f["rule_macro_f1"] = rule_f["scores"]["macro_f1"]
-            f["rule_shares"] = rule_f["shares"]["summary"]["rule"]
-            results[name][condition] = f
+        results[name] = {condition: {**figures(real, outputs[condition]["label"], outputs[condition]["p"],
+                                               rule_of[condition], groups, shaped), **rule_columns[condition]}
+                         for condition in CONDITIONS}
         log(f"{name}: metadata macro-F1 {results[name]['metadata']['scores']['macro_f1']:.4f}, "
             f"difference {results[name]['metadata']['bootstrap']['difference']:+.4f} "
             f"{results[name]['metadata']['bootstrap']['difference_interval']}, overrides "
@@ -281,17 +283,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             chosen = choose_design_per_group(all_outputs, condition, real, groups)
             log(f"design chosen per held-out {args.group} ({condition}): {chosen['choices']}")
             results.setdefault("chosen on the other sources", {})[condition] = {
-                **figures(real, chosen["label"], chosen["p"], rule_of[condition], groups, reply_shaped(posts_of(real))),
-                "rule_macro_f1": results[next(iter(results))][condition]["rule_macro_f1"],
-                "rule_shares": results[next(iter(results))][condition]["rule_shares"],
-                "choices": chosen["choices"]}
+                **figures(real, chosen["label"], chosen["p"], rule_of[condition], groups, shaped),
+                **rule_columns[condition], "choices": chosen["choices"]}
     texts = [r["text"] for r in corpus]
     baseline = tfidf_pipeline(8.0).fit(texts, [r["label"] for r in corpus])
     p = baseline.predict_proba([r["text"] for r in real])[:, list(baseline.classes_).index("dialogue")]
     labels = np.where(p >= 0.5, "dialogue", "broadcast").astype(object)
     results["TF-IDF word 1-2 + LR"] = {"text only": {
-        **figures(real, labels, p, reply_rule(posts_of(real, metadata=False)), groups, reply_shaped(posts_of(real))),
-        "rule_macro_f1": None, "rule_shares": None}}
+        **figures(real, labels, p, rule_of["text only"], groups, shaped), "rule_macro_f1": None, "rule_shares": None}}
     details = [("real set", f"`{display_path(args.real)}`, {len(real):,} posts, {len(set(groups))} {args.group}s "
                             f"(aggregates only)"),
                ("training data", f"`{display_path(args.data)}` train{' + dev' if args.with_dev else ''}, {len(corpus):,} posts"),
