@@ -239,6 +239,25 @@ def test_an_existing_label_column_is_kept(tmp_path, tiny_dir):
     assert code == 0 and row["label"] == "dialogue" and row["predicted_label"] in ("dialogue", "broadcast")
 
 
+@pytest.mark.parametrize("out", ["out.jsonl", "out.csv", "out.parquet"])
+def test_integer_ids_and_counts_are_written_as_read_when_some_rows_lack_them(tmp_path, tiny_dir, out):
+    # pandas keeps a column of integers with a gap as floats: 5 came out as 5.0, and a 19-digit
+    # post id rounded to 1.2345678901234568e+18.
+    source = tmp_path / "posts.jsonl"
+    rows = [{"post_id": 1234567890123456789, "text": "Danke!", "likes": 5}, {"text": "Neu bei uns"}]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    code, target = classify(tmp_path, tiny_dir, source, out=out)
+    if out.endswith(".jsonl"):
+        written_rows = jsonl(target)
+    elif out.endswith(".csv"):
+        written_rows = pd.read_csv(target, dtype=str, keep_default_na=False).to_dict("records")
+    else:
+        written_rows = pd.read_parquet(target, dtype_backend="pyarrow").to_dict("records")
+    first, second = written_rows
+    assert code == 0 and str(first["post_id"]) == "1234567890123456789" and str(first["likes"]) == "5"
+    assert second["post_id"] in (None, "") or pd.isna(second["post_id"])
+
+
 def test_stale_temporary_files_of_killed_runs_are_removed(tmp_path, tiny_dir):
     source = tmp_path / "posts.jsonl"
     source.write_text('{"text": "Hallo"}\n', encoding="utf-8")

@@ -288,7 +288,7 @@ class PostFile:
         metadata: dict[str, list[Any]] = {name: [] for name in METADATA_FIELDS}
 
         def chunk() -> Chunk:
-            frame = pd.DataFrame(rows, columns=columns or ["text"])
+            frame = _keep_integers(pd.DataFrame(rows, columns=columns or ["text"]), rows)
             posts = PostBatch.from_columns(texts, **metadata) if self.text_column is not None else None
             return Chunk(frame, list(errors), posts, list(shares), self._position())
 
@@ -433,6 +433,27 @@ def _fields_of(rows: Any) -> list[str]:
         if row.record is not None:
             keys.update(dict.fromkeys(row.record))
     return list(keys)
+
+
+def _keep_integers(frame: Any, rows: list[dict]) -> Any:
+    """``frame`` with its integers as read: pandas stores a column of integers with a missing value
+    as floats, which would write a count of 5 as 5.0 and round a 19-digit post id. Such a column
+    keeps the values of ``rows`` (None where a row has none).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> rows = [{"id": 1234567890123456789}, {}]
+    >>> _keep_integers(pd.DataFrame(rows, columns=["id"]), rows)["id"].tolist()
+    [1234567890123456789, None]
+    """
+    import pandas as pd
+
+    for name in frame.columns[(frame.dtypes == "float64").to_numpy()]:
+        values = [row.get(name) for row in rows]
+        if any(type(value) is int for value in values):
+            frame[name] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
 
 
 def _text_problem(value: Any) -> str | None:

@@ -243,13 +243,15 @@ class AtomicWriter:
             self._write_parquet(frame)
 
     def _write_parquet(self, frame: Any) -> None:
+        import pandas as pd
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         frame = frame.copy()
         for column in frame.columns[frame.dtypes == object]:
-            frame[column] = [_json_default(v) if isinstance(v, (np.generic, bytes)) and not isinstance(v, str)
-                             else v for v in frame[column]]
+            values = [_json_default(v) if isinstance(v, (np.generic, bytes)) and not isinstance(v, str) else v
+                      for v in frame[column]]
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)  # a list would turn ints into floats
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, ValueError, TypeError):
