@@ -502,6 +502,18 @@ def test_excel_output_shows_formula_like_texts_as_text(tmp_path, tiny_dir):
     assert pd.read_csv(plain, dtype=str)["text"].tolist()[0] == "@anna Danke!"  # only --excel guards
 
 
+def test_excel_output_keeps_long_ids_and_leading_zeros_as_written(tmp_path, tiny_dir):
+    # A spreadsheet opens 1234567890123456789 as 1.23457E+18 (15 digits) and 01067 as 1067; saved
+    # again, the post ids no longer match their posts.
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1234567890123456789, "zip": "01067", "n": 12, "text": "Neu"}\n', encoding="utf-8")
+    code, target = classify(tmp_path, tiny_dir, source, "--excel", out="excel.csv")
+    row = pd.read_csv(target, sep=";", encoding="utf-8-sig", dtype=str).iloc[0]
+    assert code == 0 and (row["id"], row["zip"], row["n"]) == ('="1234567890123456789"', '="01067"', "12")
+    code, plain = classify(tmp_path, tiny_dir, source, out="plain.csv")
+    assert pd.read_csv(plain, dtype=str)["id"][0] == "1234567890123456789"  # only --excel wraps them
+
+
 def test_excel_output(tmp_path, tiny_dir):
     source = tmp_path / "in.jsonl"
     source.write_text('{"text": "Neu im Shop; jetzt"}\n', encoding="utf-8")

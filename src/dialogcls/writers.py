@@ -234,7 +234,7 @@ class AtomicWriter:
         elif self.fmt in ("csv", "tsv"):
             frame = _nested_as_json(frame)
             if self.excel:
-                frame = _formulas_as_text(frame)
+                frame = _numbers_as_text(_formulas_as_text(frame))
             separator = "\t" if self.fmt == "tsv" else (";" if self.excel else ",")
             frame.to_csv(self._handle, sep=separator, index=False, header=not self._header_written,
                          lineterminator="\r\n" if self.excel else "\n", decimal="," if self.excel else ".")
@@ -378,6 +378,34 @@ def _formulas_as_text(frame: Any) -> Any:
     texts = [column for column in frame.columns if is_object_dtype(frame[column]) or is_string_dtype(frame[column])]
     return frame.assign(**{column: [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
                                     for v in frame[column]] for column in texts})
+
+
+#: Digits that a spreadsheet changes on opening: more than 15 (its precision; post ids have 19) or
+#: a leading zero.
+_DIGITS_CHANGED = re.compile(r"-?(?:0\d+|\d{16,})")
+
+
+def _numbers_as_text(frame: Any) -> Any:
+    """Whole numbers that a spreadsheet would round or strip of leading zeros, as ``="…"`` (shown
+    as written, and kept so when the sheet is saved again).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> _numbers_as_text(pd.DataFrame({"id": [1234567890123456789, 7], "zip": ["01067", "1"]})).values.tolist()
+    [['="1234567890123456789"', '="01067"'], [7, '1']]
+    """
+    def changed(value: Any) -> bool:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            return abs(int(value)) >= 10**15
+        return isinstance(value, str) and _DIGITS_CHANGED.fullmatch(value) is not None
+
+    columns = {}
+    for column in frame.columns[[kind in "iuOT" for kind in frame.dtypes.map(lambda dtype: dtype.kind)]]:
+        values = frame[column].tolist()
+        if any(changed(value) for value in values):
+            columns[column] = [f'="{value}"' if changed(value) else value for value in values]
+    return frame.assign(**columns) if columns else frame
 
 
 def _nested_as_json(frame: Any) -> Any:
