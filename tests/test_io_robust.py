@@ -506,7 +506,8 @@ def test_excel_output_keeps_long_ids_and_leading_zeros_as_written(tmp_path, tiny
     # A spreadsheet opens 1234567890123456789 as 1.23457E+18 (15 digits) and 01067 as 1067; saved
     # again, the post ids no longer match their posts.
     source = tmp_path / "in.jsonl"
-    source.write_text('{"id": 1234567890123456789, "zip": "01067", "n": 12, "text": "Neu"}\n', encoding="utf-8")
+    source.write_text('{"id": 1234567890123456789, "zip": "01067", "n": 12, "text": "Neu"}\n{"text": "@a Danke!"}\n',
+                      encoding="utf-8")  # the second row has no id: a column of integers with a gap
     code, target = classify(tmp_path, tiny_dir, source, "--excel", out="excel.csv")
     row = pd.read_csv(target, sep=";", encoding="utf-8-sig", dtype=str).iloc[0]
     assert code == 0 and (row["id"], row["zip"], row["n"]) == ('="1234567890123456789"', '="01067"', "12")

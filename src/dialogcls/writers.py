@@ -243,15 +243,13 @@ class AtomicWriter:
             self._write_parquet(frame)
 
     def _write_parquet(self, frame: Any) -> None:
-        import pandas as pd
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         frame = frame.copy()
         for column in frame.columns[frame.dtypes == object]:
-            values = [_json_default(v) if isinstance(v, (np.generic, bytes)) and not isinstance(v, str) else v
-                      for v in frame[column]]
-            frame[column] = pd.Series(values, index=frame.index, dtype=object)  # a list would turn ints into floats
+            frame[column] = _object_column(frame, [_json_default(v) if isinstance(v, (np.generic, bytes))
+                                                   and not isinstance(v, str) else v for v in frame[column]])
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, ValueError, TypeError):
@@ -376,8 +374,8 @@ def _formulas_as_text(frame: Any) -> Any:
     from pandas.api.types import is_object_dtype, is_string_dtype
 
     texts = [column for column in frame.columns if is_object_dtype(frame[column]) or is_string_dtype(frame[column])]
-    return frame.assign(**{column: [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-                                    for v in frame[column]] for column in texts})
+    return frame.assign(**{column: _object_column(frame, [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START)
+                                                          else v for v in frame[column]]) for column in texts})
 
 
 #: Digits that a spreadsheet changes on opening: more than 15 (its precision; post ids have 19) or
@@ -404,7 +402,7 @@ def _numbers_as_text(frame: Any) -> Any:
     for column in frame.columns[[kind in "iuOT" for kind in frame.dtypes.map(lambda dtype: dtype.kind)]]:
         values = frame[column].tolist()
         if any(changed(value) for value in values):
-            columns[column] = [f'="{value}"' if changed(value) else value for value in values]
+            columns[column] = _object_column(frame, [f'="{value}"' if changed(value) else value for value in values])
     return frame.assign(**columns) if columns else frame
 
 
@@ -414,10 +412,18 @@ def _nested_as_json(frame: Any) -> Any:
     for column in frame.columns[frame.dtypes == object]:
         values = frame[column].tolist()
         if any(isinstance(v, (list, tuple, dict, np.ndarray)) for v in values):
-            nested[column] = [json.dumps(v.tolist() if isinstance(v, np.ndarray) else v, ensure_ascii=False,
-                                         default=_json_default)
-                              if isinstance(v, (list, tuple, dict, np.ndarray)) else v for v in values]
+            nested[column] = _object_column(frame, [
+                json.dumps(v.tolist() if isinstance(v, np.ndarray) else v, ensure_ascii=False, default=_json_default)
+                if isinstance(v, (list, tuple, dict, np.ndarray)) else v for v in values])
     return frame.assign(**nested) if nested else frame
+
+
+def _object_column(frame: Any, values: list[Any]) -> Any:
+    """``values`` as a column of ``frame`` that holds them as they are: assigned as a list, pandas
+    would infer a type again and turn integers with a gap into floats (a 19-digit id rounded)."""
+    import pandas as pd
+
+    return pd.Series(values, index=frame.index, dtype=object)
 
 
 def _column_values(column: Any) -> list[Any]:
