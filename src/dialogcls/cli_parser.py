@@ -21,7 +21,7 @@ COLUMN_OPTIONS = (
     ("id", "--id-column", "post id"),
     ("is_reply", "--reply-column", "reply flag (true/false, 1/0; empty = unknown)"),
     ("reply_to", "--reply-to-column", "account replied to"),
-    ("author", "--author-column", "the organisation's account"),
+    ("author", "--author-column", "organisation's account"),
     ("platform", "--platform-column", "platform (twitter, facebook …)"),
     ("lang", "--lang-column", "language (de, en); wins over detection"),
     ("created_at", "--time-column", "time of posting"),
