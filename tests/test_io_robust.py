@@ -526,3 +526,35 @@ def test_excel_output(tmp_path, tiny_dir):
     plain = pd.read_csv(target, sep=";", encoding="utf-8-sig", dtype=str)
     assert "," in plain["p_dialogue"][0] and "." not in plain["p_dialogue"][0]  # a decimal comma
     assert main(["classify", str(source), "-o", str(tmp_path / "x.jsonl"), "--excel", "--model", str(tiny_dir)]) == 3
+
+
+def test_parquet_output_of_rows_with_mixed_types_writes_only_those_columns_as_text(tmp_path, tiny_dir):
+    # A bad row (a number as text) kept with --on-error skip, and ids that are numbers and texts: the
+    # mixed columns are written as text, the cues stay lists (they were turned into text and refused).
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "Hallo"}\n{"id": "a2", "text": 5}\n', encoding="utf-8")
+    code, target = classify(tmp_path, tiny_dir, source, "--on-error", "skip", out="out.parquet")
+    table = pq.read_table(target)
+    assert code == 0 and table.column("id").to_pylist() == ["1", "a2"]
+    assert table.column("text").to_pylist() == ["Hallo", "5"]
+    assert table.column("cues").to_pylist()[0] and table.column("cues").to_pylist()[1] is None
+    assert table.column("error").to_pylist() == [None, "line 2: the text is a number, not a string"]
+
+
+@pytest.mark.parametrize("out", ["out.csv", "out.tsv", "out.parquet"])
+def test_a_file_with_a_header_and_no_rows_gives_the_columns(tmp_path, tiny_dir, out):
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n", encoding="utf-8")
+    code, target = classify(tmp_path, tiny_dir, source, out=out)
+    expected = ["id", "text", "label", "p_dialogue", "lang", "kind", "cues"]
+    if out.endswith(".parquet"):
+        table = pq.read_table(target)
+        assert table.num_rows == 0 and table.column_names == expected and str(table.schema.field("cues").type) == \
+            "list<element: string>"
+    else:
+        assert target.read_text(encoding="utf-8").splitlines() == [("\t" if out.endswith(".tsv") else ",").join(expected)]
+    assert code == 0

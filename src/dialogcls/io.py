@@ -18,7 +18,7 @@ Example
 >>> _ = path.write_text('{"text": "Hallo"}\\n{"text": 5, "id": "p2"}\\n{"text": ""}\\n', encoding="utf-8")
 >>> chunk = next(read_chunks(path, chunk_size=10, on_error="skip"))
 >>> chunk.frame["text"].tolist(), chunk.errors, chunk.posts.text
-(['Hallo', 5, ''], [None, 'line 2: the text is a int, not a string', None], ['Hallo', '', ''])
+(['Hallo', 5, ''], [None, 'line 2: the text is a number, not a string', None], ['Hallo', '', ''])
 """
 from __future__ import annotations
 

@@ -286,6 +286,7 @@ class PostFile:
         shares: list[str | None] = []
         texts: list[str] = []
         metadata: dict[str, list[Any]] = {name: [] for name in METADATA_FIELDS}
+        yielded = False
 
         def chunk() -> Chunk:
             frame = _keep_integers(pd.DataFrame(rows, columns=columns or ["text"]), rows)
@@ -312,12 +313,13 @@ class PostFile:
                     metadata[name].append(post.get(name))
                 if len(rows) >= chunk_size:
                     yield chunk()
+                    yielded = True
                     rows, errors, shares, texts = [], [], [], []
                     metadata = {name: [] for name in METADATA_FIELDS}
         except FileProblem as problem:
             raise InputError("E421", f"{self.name}: {problem}") from None
-        if rows:
-            yield chunk()
+        if rows or (not yielded and columns):
+            yield chunk()  # a file with a header and no rows still gives its columns
 
     def _read(self, location: int, record: dict | None,
               problem: str | None) -> tuple[dict, dict[str, Any], str | None, str | None]:
@@ -461,7 +463,9 @@ def _text_problem(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType":
         return None
     if not isinstance(value, str):
-        return f"the text is a {type(value).__name__}, not a string"
+        kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+            type(value), f"a {type(value).__name__}")
+        return f"the text is {kind}, not a string"
     if len(value) > MAX_TEXT_CHARS:
         return f"the text has {len(value):,} characters (more than {MAX_TEXT_CHARS:,}); not a post"
     return None

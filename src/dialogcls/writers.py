@@ -253,9 +253,9 @@ class AtomicWriter:
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, ValueError, TypeError):
-            # Mixed types in a column (a number here, a text there): write that column as text.
-            mixed = {column: [None if _missing(v) else _as_text(v) for v in frame[column]]
-                     for column in frame.columns[frame.dtypes == object]}
+            # Mixed types in a column (a number here, a text there): write those columns as text.
+            mixed = {column: _object_column(frame, [None if _missing(v) else _as_text(v) for v in frame[column]])
+                     for column in frame.columns[frame.dtypes == object] if not _arrow_can_hold(frame[column])}
             table = pa.Table.from_pandas(frame.assign(**mixed), preserve_index=False)
         if self._parquet is None:
             # A column that is empty in the first chunk (such as 'error') is typed as text, cues as names.
@@ -273,6 +273,9 @@ class AtomicWriter:
             columns = {}
             for field in self._parquet.schema:
                 column = table.column(field.name)
+                if column.null_count == len(column):  # no values (as in an empty chunk) fit any type
+                    columns[field.name] = pa.nulls(len(column), field.type)
+                    continue
                 try:
                     columns[field.name] = column.cast(field.type)
                 except (pa.ArrowException, ValueError, TypeError):
@@ -424,6 +427,17 @@ def _object_column(frame: Any, values: list[Any]) -> Any:
     import pandas as pd
 
     return pd.Series(values, index=frame.index, dtype=object)
+
+
+def _arrow_can_hold(column: Any) -> bool:
+    """Whether Arrow finds one type for the values of a pandas column."""
+    import pyarrow as pa
+
+    try:
+        pa.array(column, from_pandas=True)
+    except (pa.ArrowException, ValueError, TypeError):
+        return False
+    return True
 
 
 def _column_values(column: Any) -> list[Any]:
