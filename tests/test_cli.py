@@ -16,6 +16,8 @@ import dialogcls
 from dialogcls import artifact
 from dialogcls.cli import main
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "posts.csv"
+
 ADDED = ["label", "p_dialogue", "lang", "kind", "cues"]
 
 ROWS = [
@@ -587,3 +589,31 @@ def test_subprocess_train_evaluate_info_report(tmp_path, train_file):
 def test_subprocess_bad_input_exit_code(tmp_path):
     result = _run(["classify", "missing.csv"], tmp_path)
     assert result.returncode == 3 and b"missing.csv: no such file" in result.stderr
+
+
+def test_report_reads_a_named_column_beside_one_with_the_fields_name(tmp_path, capsys, tiny_dir):
+    # Exports often have an 'author' (the person) and an 'account' column; --author-column account wins.
+    source = tmp_path / "posts.csv"
+    source.write_text("id,author,account,text\n1,x,a,@anna danke dir!\n2,x,a,Neue Jobs https://x.y\n"
+                      "3,x,b,Sale https://s.y\n", encoding="utf-8")
+    code = main(["report", str(source), "--author-column", "account", "--min-posts", "1", "--model", str(tiny_dir),
+                 "-o", str(tmp_path / "r.html"), "--csv", str(tmp_path / "tables")])
+    accounts = pd.read_csv(tmp_path / "tables" / "accounts.csv")
+    assert code == 0 and dict(zip(accounts["author"], accounts["posts"])) == {"a": 2, "b": 1}
+    assert "the column 'author' is not used: 'account' is read as the author" in capsys.readouterr().err
+
+
+def test_report_reads_the_decimal_commas_of_excel_output(tmp_path, tiny_dir):
+    scored = tmp_path / "scored.csv"
+    assert main(["classify", str(EXAMPLE), "-o", str(scored), "--excel", "--quiet", "--model", str(tiny_dir)]) == 0
+    assert main(["report", str(scored), "--estimator", "pcc", "-o", str(tmp_path / "r.html"),
+                 "--csv", str(tmp_path / "tables")]) == 0
+    shares = pd.read_csv(tmp_path / "tables" / "accounts.csv")["share_pcc"]
+    assert shares.notna().all() and ((shares > 0) & (shares < 1)).any()
+
+
+def test_evaluate_without_labelled_posts_says_so(tmp_path, capsys, tiny_dir):
+    source = tmp_path / "empty.csv"
+    source.write_text("id,text,label\n", encoding="utf-8")
+    assert main(["evaluate", str(source), "--model", str(tiny_dir)]) == 5
+    assert "[E338] there are no labelled posts to evaluate" in capsys.readouterr().err

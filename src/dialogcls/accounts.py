@@ -120,9 +120,24 @@ def prepare_posts(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     frame["_reply_metadata"] = any(flag is not None for flag in batch.is_reply) or any(batch.reply_to)
     frame["_lang"] = (frame["lang"].astype("string").str.strip().str.lower() if "lang" in frame.columns
                       else pd.Series(pd.NA, index=frame.index, dtype="string"))
-    frame["_p"] = (pd.to_numeric(frame["p_dialogue"], errors="coerce") if "p_dialogue" in frame.columns
-                   else np.nan)
+    frame["_p"] = _numbers(frame["p_dialogue"]) if "p_dialogue" in frame.columns else np.nan
     return frame
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """A column read as numbers, also with a decimal comma (``0,25``, as ``classify --excel`` and
+    German spreadsheets write them); what is not a number becomes NaN.
+
+    Example
+    -------
+    >>> _numbers(pd.Series(["0,25", "3,8e-05", "0.5", 1, None, "x"])).tolist()
+    [0.25, 3.8e-05, 0.5, 1.0, nan, nan]
+    """
+    if column.dtype != object and not pd.api.types.is_string_dtype(column):
+        return pd.to_numeric(column, errors="coerce")
+    text = column.astype("string").str.strip()
+    comma = text.str.fullmatch(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?").fillna(False).astype(bool)
+    return pd.to_numeric(text.where(~comma, text.str.replace(",", ".", regex=False)), errors="coerce").astype(float)
 
 
 def resolve_accounts(frame: pd.DataFrame, by: str, accounts: Sequence[Any] | None, min_posts: int) -> list[Any]:

@@ -208,7 +208,13 @@ def run_report(args: argparse.Namespace) -> int:
 
         raise DialogclsError("E457", f"{args.input}: no column {', '.join(map(repr, missing))}; the columns are "
                                      f"{list(frame.columns)}")
-    frame = frame.rename(columns=renames)
+    # A named column wins over one that has the field's own name (--author-column account beside 'author').
+    replaced = [field for column, field in renames.items() if field != column and field in frame.columns
+                and field not in renames]
+    for field in replaced:
+        source = next(column for column, target in renames.items() if target == field)
+        print(f"note: the column {field!r} is not used: {source!r} is read as the {field}", file=sys.stderr)
+    frame = frame.drop(columns=replaced).rename(columns=renames)
     model = None if "label" in frame.columns and not args.coded else load(args.model)
     result = report(frame, by=args.by, period=args.period, min_posts=args.min_posts,
                     model=model if model is not None else args.model,

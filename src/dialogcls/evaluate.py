@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .errors import DialogclsError
 from .records import LABELS, PostBatch
 from .rules import reply_rule, reply_shaped
 
@@ -97,6 +98,9 @@ def evaluate(posts: PostBatch, labels: Sequence[str], *, model: Any = None,
         labels = table[labels]
     posts = as_batch(table)
     labels = np.asarray(column_values(labels), dtype=object)
+    if len(labels) == 0:
+        raise DialogclsError("E338", "there are no labelled posts to evaluate; give posts with a label "
+                                     "'dialogue' or 'broadcast' (a coded sample sheet needs its label column filled)")
     result = score(posts, model=model)
     rule = reply_rule(posts)
     shaped = reply_shaped(posts)
