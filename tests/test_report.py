@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dialogcls.errors import DialogclsWarning
 from dialogcls.reporting import AccountReport, report, wilson_interval
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"
@@ -421,7 +422,7 @@ def test_missing_columns_are_explained(posts):
 
 def test_unlabelled_account_posts_warn(posts):
     posts.loc[posts["id"] == 21, "label"] = None
-    with pytest.warns(UserWarning, match="1 posts"):
+    with pytest.warns(DialogclsWarning, match="1 posts"):  # shown as "dialogcls: warning: …" by the CLI
         rep = report(posts, period=None)
     assert by_account(rep).loc["shopco", "posts"] == 9
 

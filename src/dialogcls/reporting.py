@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from .accounts import ShareSettings, as_frame, build_tables, prepare_posts
-from .errors import DialogclsError
+from .errors import DialogclsError, DialogclsWarning
 from .quantify import ESTIMATOR_NAMES, Rates, check_estimator, default_estimator, measure_rates, rate_cells, \
     usable_for_acc, wilson_interval
 
@@ -255,7 +255,7 @@ def report(
                          "report them")
     if tables["unlabelled"]:
         warnings.warn(f"{tables['unlabelled']} posts of the reported accounts have no label 'dialogue' or "
-                      "'broadcast' and are left out of the numbers.", stacklevel=2)
+                      "'broadcast' and are left out of the numbers.", DialogclsWarning, stacklevel=2)
     from . import __version__
 
     provenance = {
@@ -389,7 +389,7 @@ def _share_settings(frame: pd.DataFrame, by: str, estimator: str | None, model: 
                           "dialogcls; retrain it or pass hand-coded posts)" if rates is None else
                           f"The rates ({rates.source}) have too few posts of each label per reply stratum")
                          + f", so the shares are {ESTIMATOR_NAMES[fallback]} ({fallback}) instead of acc.")
-            warnings.warn(notes[-1], stacklevel=3)
+            warnings.warn(notes[-1], DialogclsWarning, stacklevel=3)
             chosen = fallback
     if estimator is None:
         notes.append(f"Estimator {chosen}: the measured default for posts "
