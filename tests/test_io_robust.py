@@ -255,7 +255,7 @@ def test_integer_ids_and_counts_are_written_as_read_when_some_rows_lack_them(tmp
         written_rows = pd.read_parquet(target, dtype_backend="pyarrow").to_dict("records")
     first, second = written_rows
     assert code == 0 and str(first["post_id"]) == "1234567890123456789" and str(first["likes"]) == "5"
-    assert second["post_id"] in (None, "") or pd.isna(second["post_id"])
+    assert second.get("post_id") in (None, "") or pd.isna(second["post_id"])  # JSON Lines leaves it out, as read
 
 
 def test_stale_temporary_files_of_killed_runs_are_removed(tmp_path, tiny_dir):
@@ -558,3 +558,17 @@ def test_a_file_with_a_header_and_no_rows_gives_the_columns(tmp_path, tiny_dir, 
     else:
         assert target.read_text(encoding="utf-8").splitlines() == [("\t" if out.endswith(".tsv") else ",").join(expected)]
     assert code == 0
+
+
+def test_json_lines_output_rows_keep_the_fields_of_their_record_whatever_the_chunks(tmp_path, tiny_dir):
+    # Row 1 lacks "x"; it must not gain "x": null when a later row of its chunk has one (and so
+    # depend on --batch-size). An explicit null stays.
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "a"}\n{"text": "b", "x": 1}\n{"text": "c", "x": null, "lang": "de"}\n',
+                      encoding="utf-8")
+    outputs = [jsonl(classify(tmp_path, tiny_dir, source, "--batch-size", size, out=f"out{size}.jsonl")[1])
+               for size in ("1", "2", "4096")]
+    assert outputs[0] == outputs[1] == outputs[2]  # as JSON objects (the order of keys carries nothing)
+    rows = outputs[0]
+    assert "x" not in rows[0] and rows[1]["x"] == 1 and rows[2]["x"] is None
+    assert [row["lang"] for row in rows] == ["en", "en", "de"] and all("label" in row for row in rows)

@@ -77,6 +77,9 @@ class Chunk:
     posts: PostBatch | None = None
     shares: list[str | None] = field(default_factory=list)
     position: int = 0
+    #: Per row, the fields that its record lacked and that the frame fills with missing values (None
+    #: when every row has every field): JSON Lines output leaves them out, as the record did.
+    absent: list[tuple[str, ...]] | None = None
 
 
 def parse_delimiter(value: str | None) -> str | None:
@@ -291,7 +294,10 @@ class PostFile:
         def chunk() -> Chunk:
             frame = _keep_integers(pd.DataFrame(rows, columns=columns or ["text"]), rows)
             posts = PostBatch.from_columns(texts, **metadata) if self.text_column is not None else None
-            return Chunk(frame, list(errors), posts, list(shares), self._position())
+            width = len(columns)
+            absent = ([tuple(c for c in columns if c not in row) if len(row) < width else () for row in rows]
+                      if growing and any(len(row) < width for row in rows) else None)
+            return Chunk(frame, list(errors), posts, list(shares), self._position(), absent)
 
         try:
             for location, record, problem in self._rows:

@@ -113,7 +113,7 @@ def classify_file(input_path: str | os.PathLike, output_path: str | os.PathLike 
                 finisher = _Finisher(with_errors=on_error == "skip")
                 try:
                     for chunk, result in results:
-                        writer.write(finisher.finish(chunk, result))
+                        writer.write(finisher.finish(chunk, result), absent=finisher.absent(chunk))
                         summary.bad_rows += finisher.last_bad
                         summary.shares += finisher.last_shares
                         if bar is not None:
@@ -243,6 +243,13 @@ class _Finisher:
             frame[self.error_column] = chunk.errors
         self.last_bad, self.last_shares = len(broken), len(shared)
         return frame
+
+    def absent(self, chunk: Any) -> list[tuple[str, ...]] | None:
+        """The input fields each row's record lacked (see :attr:`Chunk.absent`); never a result column."""
+        if not chunk.absent:
+            return None
+        results = set((self.names or {}).values()) | {self.error_column}
+        return [tuple(name for name in row if name not in results) for row in chunk.absent]
 
 
 def _progress_bar(enabled: bool, source: Any) -> Any:

@@ -221,15 +221,19 @@ class AtomicWriter:
         if self.fmt != "parquet":
             self._handle = open(self._tmp, "w", encoding="utf-8-sig" if excel else "utf-8", newline="")
 
-    def write(self, frame: Any) -> None:
-        """Append the rows of a pandas DataFrame."""
+    def write(self, frame: Any, *, absent: list[tuple[str, ...]] | None = None) -> None:
+        """Append the rows of a pandas DataFrame. ``absent``: per row, fields that JSON Lines leaves
+        out of that row (the fields its input record did not have)."""
         if self.fmt != "jsonl":
             frame = self._same_columns(frame)
         self.rows += len(frame)
         if self.fmt == "jsonl":
             keys = list(frame.columns)
-            lines = [json.dumps(dict(zip(keys, row)), ensure_ascii=False, default=_json_default) + "\n"
-                     for row in zip(*(_column_values(frame[key]) for key in keys))]
+            records = [dict(zip(keys, row)) for row in zip(*(_column_values(frame[key]) for key in keys))]
+            for record, fields in zip(records, absent or ()):
+                for name in fields:
+                    del record[name]
+            lines = [json.dumps(record, ensure_ascii=False, default=_json_default) + "\n" for record in records]
             self._handle.write("".join(lines))
         elif self.fmt in ("csv", "tsv"):
             frame = _nested_as_json(frame)
