@@ -25,10 +25,11 @@ import io
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
-from .errors import DialogclsError
+from .errors import DialogclsError, DialogclsWarning
 
 #: The input formats; ``json`` is a JSON document (an array, an API response) or JSON Lines.
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
@@ -334,7 +335,12 @@ class CsvReader:
         for item in self._records():
             if item[1] is None:
                 raise FileProblem(f"line {item[0]}: cannot read the header ({item[2]})")
-            self.header_line, self.header = item[0], unique_names([name.strip() or name for name in item[1]])
+            names = [name.strip() or name for name in item[1]]
+            self.header_line, self.header = item[0], unique_names(names)
+            renamed = [f"{new!r}" for old, new in zip(names, self.header) if old and old != new]
+            if renamed:
+                warnings.warn(f"line {item[0]}: the header repeats column names; the repeats are read as "
+                              f"{', '.join(renamed)}", DialogclsWarning, stacklevel=2)
             break
 
     def _records(self) -> Iterator[tuple[int, list[str] | None, str | None, list]]:
