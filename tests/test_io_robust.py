@@ -572,3 +572,24 @@ def test_json_lines_output_rows_keep_the_fields_of_their_record_whatever_the_chu
     rows = outputs[0]
     assert "x" not in rows[0] and rows[1]["x"] == 1 and rows[2]["x"] is None
     assert [row["lang"] for row in rows] == ["en", "en", "de"] and all("label" in row for row in rows)
+
+
+def test_a_repeated_column_name_is_renamed_with_a_warning(tmp_path, tiny_dir, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text,text\n1,Danke!,zweiter Text\n", encoding="utf-8")
+    code, target = classify(tmp_path, tiny_dir, source, out="out.csv")
+    assert code == 0 and list(pd.read_csv(target).columns[:3]) == ["id", "text", "text.1"]
+    assert "warning: line 1: the header repeats column names; the repeats are read as 'text.1'" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("packed, says", [
+    (b"\x1f\x8b\x08\x00" + b"\x00" * 20, "is gzip-compressed; decompress it first"),
+    (b"PK\x03\x04" + b"\x00" * 20, "is a zip archive or an Excel workbook"),
+])
+def test_a_compressed_file_or_workbook_is_named_as_such(tmp_path, tiny_dir, capsys, packed, says):
+    # Read as text, such a file gave "not UTF-8 ... pass --encoding cp1252": the wrong advice.
+    source = tmp_path / "posts.csv"
+    source.write_bytes(packed)
+    code, _ = classify(tmp_path, tiny_dir, source, out="out.csv")
+    assert code == 3 and says in capsys.readouterr().err

@@ -206,6 +206,9 @@ class PostFile:
             self._position = lambda: counter.n
             return list(parquet.schema_arrow.names), counter.wrap(parquet_rows(parquet))
         stream = self._binary()
+        packed = _packed(_peek(stream)[:4])
+        if packed:
+            raise FileProblem(packed)
         if self.fmt == "json":
             head = _peek(stream)
             if _json_layout(head, self.encoding) == "document":
@@ -408,6 +411,16 @@ class _Counter:
 def _chain(first: list[RawRow], rest: Iterator[RawRow]) -> Iterator[RawRow]:
     yield from first
     yield from rest
+
+
+def _packed(head: bytes) -> str | None:
+    """What to do with a compressed file or a workbook (read as text it is noise), or None."""
+    if head.startswith(b"\x1f\x8b"):
+        return ("is gzip-compressed; decompress it first (gunzip -k FILE), or pipe it in: "
+                "gzip -dc FILE | python -m dialogcls classify - --format jsonl")
+    if head.startswith(b"PK\x03\x04"):
+        return "is a zip archive or an Excel workbook; unpack it, or save the sheet as CSV (UTF-8), and pass that"
+    return None
 
 
 def _peek(stream: Any) -> bytes:
