@@ -28,8 +28,8 @@ from typing import Any, Iterator, Mapping
 
 from . import exports
 from .errors import DialogclsError
-from .readers import (CsvReader, FileProblem, InputError, LineSource, RawRow, detect_encoding, detect_format,
-                      json_document_rows, jsonl_rows, parse_json)
+from .json_rows import json_document_rows, jsonl_rows, parse_json
+from .readers import CsvReader, FileProblem, InputError, LineSource, RawRow, detect_encoding, detect_format
 from .records import METADATA_FIELDS, PostBatch, parse_bool
 
 #: Longer texts are a bad row (a post is at most a few thousand characters on any platform).

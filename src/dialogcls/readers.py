@@ -22,7 +22,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import os
 import re
 import warnings
@@ -69,13 +68,6 @@ DELIMITERS = (",", ";", "\t", "|")
 #: Lines of a file looked at to choose its delimiter.
 _SNIFF_LINES = 50
 _BLOCK = 1 << 20
-_SURROGATE = re.compile("[\ud800-\udfff]")
-#: A ``\\uD800``-``\\uDFFF`` escape in JSON that is not half of a pair (emoji come as pairs).
-_LONE_ESCAPE = (r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
-                r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
-_ESCAPED_SURROGATE = re.compile(_LONE_ESCAPE.encode())
-_ESCAPED_SURROGATE_TEXT = re.compile(_LONE_ESCAPE)
-_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)')
 _SEP_LINE = re.compile(r"sep=(.)\r?\n?")
 #: Bytes of cp1252 that occur in German, English and other Western text (letters, quotes, dashes, €, §, °).
 _CP1252_TEXT = frozenset([0x80, 0x82, 0x84, 0x85, *range(0x91, 0x98), 0x99, 0xA0, 0xA7, 0xA9, 0xAB, 0xAE, 0xB0,
@@ -217,7 +209,7 @@ class LineSource:
             try:
                 yield self.line, raw.decode(encoding), None
             except UnicodeDecodeError as error:
-                yield self.line, raw.decode(encoding, errors="replace"), _decode_problem(encoding, error)
+                yield self.line, raw.decode(encoding, errors="replace"), decode_problem(encoding, error)
 
     def __iter__(self) -> "LineSource":
         return self
@@ -249,7 +241,7 @@ def _peek(stream: Any, size: int) -> bytes:
         return b""
 
 
-def _decode_problem(encoding: str, error: UnicodeDecodeError) -> str:
+def decode_problem(encoding: str, error: UnicodeDecodeError) -> str:
     name = codecs.lookup(encoding).name
     if name == "utf-8":
         return (f"invalid UTF-8 at byte {error.start} of the line: the file is not UTF-8. If it was saved by "
@@ -412,116 +404,5 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
-# -- JSON --------------------------------------------------------------------------------------------
-
-def clean_surrogates(record: Any) -> tuple[Any, str | None]:
-    """``record`` with lone surrogates (``"\\ud800"`` in JSON: not Unicode, cannot be written) replaced by
-    U+FFFD, and the problem naming the first field that had one (None when there was none).
-
-    Example
-    -------
-    >>> clean_surrogates({"text": "a\\ud800b", "n": 1})
-    ({'text': 'a�b', 'n': 1}, "the field 'text' holds a lone surrogate (\\\\ud800), which is not Unicode")
-    """
-    found: list[str] = []
-
-    def clean(value: Any, name: str) -> Any:
-        if isinstance(value, str):
-            match = _SURROGATE.search(value)
-            if match is None:
-                return value
-            found.append(f"the field {name!r} holds a lone surrogate (\\u{ord(match.group()):04x}), which is not Unicode")
-            return _SURROGATE.sub("\ufffd", value)
-        if isinstance(value, dict):
-            return {clean(key, name): clean(item, key if name == "" else name) for key, item in value.items()}
-        if isinstance(value, list):
-            return [clean(item, name) for item in value]
-        return value
-
-    cleaned = clean(record, "")
-    return cleaned, (found[0] if found else None)
-
-
-def salvage_json(text: str) -> dict:
-    """The ``"key": scalar`` pairs of a malformed JSON object's text that can still be read.
-
-    Example
-    -------
-    >>> salvage_json('{"id": "p7", "n": 3, "text": "unterminated')
-    {'id': 'p7', 'n': 3}
-    """
-    salvaged: dict = {}
-    for key, value in _JSON_PAIR.findall(text):
-        try:
-            salvaged.setdefault(json.loads(f'"{key}"'), json.loads(value))
-        except (json.JSONDecodeError, RecursionError):
-            continue
-    return salvaged
-
-
-def parse_json(text: str | bytes) -> tuple[Any, str | None]:
-    """A JSON value and None, or None and the problem (malformed, too deeply nested)."""
-    try:
-        return json.loads(text), None
-    except json.JSONDecodeError as error:
-        return None, f"malformed JSON ({error.msg} at line {error.lineno} column {error.colno})"
-    except RecursionError:
-        return None, "the JSON is nested too deeply to read"
-
-
-def jsonl_rows(source: LineSource, unpack: Any) -> Iterator[RawRow]:
-    """Rows of a JSON Lines source. ``unpack(value)`` turns a parsed line into its records (one object,
-    or the posts of a saved API page) or None when the value holds no records."""
-    for line, text, problem in source:
-        if not text.strip():
-            continue
-        if problem:
-            yield RawRow(line, salvage_json(text), problem)
-            continue
-        value, problem = parse_json(text)
-        if problem:
-            yield RawRow(line, salvage_json(text), problem)
-            continue
-        plain = type(value) is dict and "data" not in value and "orderedItems" not in value
-        records = [value] if plain else unpack(value)
-        if records is None:
-            yield RawRow(line, None, f"a JSON line must be an object, not {_json_kind(value)}")
-            continue
-        check = ("\\ud" in text or "\\uD" in text) and _ESCAPED_SURROGATE_TEXT.search(text) is not None
-        for record in records:
-            if check:
-                record, problem = clean_surrogates(record)
-            yield RawRow(line, record, problem)
-
-
-def json_document_rows(data: bytes, encoding: str | None, unpack: Any) -> Iterator[RawRow]:
-    """Rows of a whole JSON document (an array of posts, or an API response with a ``data`` list);
-    their locations are post numbers. Raises :class:`FileProblem` when the document cannot be read."""
-    name, bom = detect_encoding(data[:4096], encoding)
-    try:
-        text = data[bom:].decode(name)
-    except UnicodeDecodeError as error:
-        raise FileProblem(_decode_problem(name, error).replace("of the line", "of the file")) from None
-    value, problem = parse_json(text)
-    if problem:
-        raise FileProblem(problem)
-    records = unpack(value)
-    if records is None:
-        raise FileProblem(f"the document is a JSON {_json_kind(value)}, not posts (an array of objects or "
-                          "an object with a 'data' list)")
-    check = _ESCAPED_SURROGATE.search(data) is not None
-    for number, record in enumerate(records, 1):
-        problem = None
-        if check:
-            record, problem = clean_surrogates(record)
-        yield RawRow(number, record, problem)
-
-
-def _json_kind(value: Any) -> str:
-    return {list: "array", str: "string", bool: "true/false", type(None): "null", int: "number",
-            float: "number", dict: "object"}.get(type(value), type(value).__name__)
-
-
 __all__ = ["InputError", "detect_format", "FORMATS", "EXTENSIONS", "RawRow", "FileProblem", "LineSource", "CsvReader",
-           "detect_encoding", "sniff_delimiter", "unique_names", "jsonl_rows", "json_document_rows", "parse_json",
-           "salvage_json", "clean_surrogates", "DELIMITERS"]
+           "detect_encoding", "decode_problem", "sniff_delimiter", "unique_names", "DELIMITERS"]
