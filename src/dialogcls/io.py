@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from .errors import DialogclsError, DialogclsWarning
-from .postfile import (MAX_TEXT_CHARS, PRESET_CHOICES, Chunk, InputFile, PostFile, _text_problem, check_encoding,
-                       parse_delimiter)
-from .readers import DELIMITERS, EXTENSIONS, FORMATS, InputError, detect_format
+from .postfile import MAX_TEXT_CHARS, PRESET_CHOICES, Chunk, InputFile, PostFile, _text_problem
+from .readers import DELIMITERS, EXTENSIONS, FORMATS, InputError, check_encoding, detect_format, parse_delimiter
 from .records import PostBatch, read_reply_flags
 from .writers import AtomicWriter, OutputError, check_output
 

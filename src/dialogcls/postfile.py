@@ -19,7 +19,6 @@ Example
 """
 from __future__ import annotations
 
-import codecs
 import os
 import sys
 from dataclasses import dataclass, field
@@ -29,7 +28,8 @@ from typing import Any, Iterator, Mapping
 from . import exports
 from .errors import DialogclsError
 from .json_rows import json_document_rows, jsonl_rows, parse_json
-from .readers import CsvReader, FileProblem, InputError, LineSource, RawRow, detect_encoding, detect_format
+from .readers import (CsvReader, FileProblem, InputError, LineSource, RawRow, check_encoding, detect_encoding,
+                      detect_format, packed_problem, parse_delimiter)
 from .records import METADATA_FIELDS, PostBatch, parse_bool
 
 #: Longer texts are a bad row (a post is at most a few thousand characters on any platform).
@@ -80,35 +80,6 @@ class Chunk:
     #: Per row, the fields that its record lacked and that the frame fills with missing values (None
     #: when every row has every field): JSON Lines output leaves them out, as the record did.
     absent: list[tuple[str, ...]] | None = None
-
-
-def parse_delimiter(value: str | None) -> str | None:
-    """A ``--delimiter`` value as one character: ``;``, ``,``, ``|``, or ``tab`` / ``\\t`` for a tab.
-
-    Example
-    -------
-    >>> parse_delimiter("tab"), parse_delimiter(";"), parse_delimiter(None)
-    ('\\t', ';', None)
-    """
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
-    delimiter = named.get(value.lower(), value)
-    if len(delimiter) != 1 or delimiter in "\"\r\n":
-        raise InputError("E420", f"cannot use {value!r} as the delimiter; give one character such as ';' or ',' "
-                                 "(or 'tab')")
-    return delimiter
-
-
-def check_encoding(value: str | None) -> str | None:
-    """``value`` when Python knows the encoding (or it is ``auto``/None); E419 otherwise."""
-    if value is None or value.lower() == "auto":
-        return None
-    try:
-        codecs.lookup(value)
-    except LookupError:
-        raise InputError("E419", f"unknown encoding {value!r}; use utf-8, utf-16, cp1252, latin-1 or auto") from None
-    return value
 
 
 class PostFile:
@@ -206,7 +177,7 @@ class PostFile:
             self._position = lambda: counter.n
             return list(parquet.schema_arrow.names), counter.wrap(parquet_rows(parquet))
         stream = self._binary()
-        packed = _packed(_peek(stream)[:4])
+        packed = packed_problem(_peek(stream)[:4])
         if packed:
             raise FileProblem(packed)
         if self.fmt == "json":
@@ -413,16 +384,6 @@ def _chain(first: list[RawRow], rest: Iterator[RawRow]) -> Iterator[RawRow]:
     yield from rest
 
 
-def _packed(head: bytes) -> str | None:
-    """What to do with a compressed file or a workbook (read as text it is noise), or None."""
-    if head.startswith(b"\x1f\x8b"):
-        return ("is gzip-compressed; decompress it first (gunzip -k FILE), or pipe it in: "
-                "gzip -dc FILE | python -m dialogcls classify - --format jsonl")
-    if head.startswith(b"PK\x03\x04"):
-        return "is a zip archive or an Excel workbook; unpack it, or save the sheet as CSV (UTF-8), and pass that"
-    return None
-
-
 def _peek(stream: Any) -> bytes:
     try:
         return stream.peek(1 << 16)[:1 << 16]
@@ -525,4 +486,4 @@ def parquet_rows(parquet: Any, batch_size: int = 8192) -> Iterator[RawRow]:
             yield RawRow(line, record, None)
 
 
-__all__ = ["PostFile", "InputFile", "Chunk", "parse_delimiter", "check_encoding", "MAX_TEXT_CHARS", "PRESET_CHOICES"]
+__all__ = ["PostFile", "InputFile", "Chunk", "MAX_TEXT_CHARS", "PRESET_CHOICES"]

@@ -88,6 +88,45 @@ class FileProblem(Exception):
     """A whole file cannot be read (not one row): raised with the reason; io adds the file name."""
 
 
+def parse_delimiter(value: str | None) -> str | None:
+    """A ``--delimiter`` value as one character: ``;``, ``,``, ``|``, or ``tab`` / ``\\t`` for a tab.
+
+    Example
+    -------
+    >>> parse_delimiter("tab"), parse_delimiter(";"), parse_delimiter(None)
+    ('\\t', ';', None)
+    """
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
+    delimiter = named.get(value.lower(), value)
+    if len(delimiter) != 1 or delimiter in "\"\r\n":
+        raise InputError("E420", f"cannot use {value!r} as the delimiter; give one character such as ';' or ',' "
+                                 "(or 'tab')")
+    return delimiter
+
+
+def check_encoding(value: str | None) -> str | None:
+    """``value`` when Python knows the encoding (or it is ``auto``/None); E419 otherwise."""
+    if value is None or value.lower() == "auto":
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise InputError("E419", f"unknown encoding {value!r}; use utf-8, utf-16, cp1252, latin-1 or auto") from None
+    return value
+
+
+def packed_problem(head: bytes) -> str | None:
+    """What to do with a compressed file or a workbook (read as text it is noise), or None."""
+    if head.startswith(b"\x1f\x8b"):
+        return ("is gzip-compressed; decompress it first (gunzip -k FILE), or pipe it in: "
+                "gzip -dc FILE | python -m dialogcls classify - --format jsonl")
+    if head.startswith(b"PK\x03\x04"):
+        return "is a zip archive or an Excel workbook; unpack it, or save the sheet as CSV (UTF-8), and pass that"
+    return None
+
+
 def detect_encoding(head: bytes, requested: str | None = None) -> tuple[str, int]:
     """The encoding of a file from its first bytes, and the length of its byte-order mark.
 
@@ -405,4 +444,4 @@ def unique_names(names: list[str]) -> list[str]:
 
 
 __all__ = ["InputError", "detect_format", "FORMATS", "EXTENSIONS", "RawRow", "FileProblem", "LineSource", "CsvReader",
-           "detect_encoding", "decode_problem", "sniff_delimiter", "unique_names", "DELIMITERS"]
+           "detect_encoding", "decode_problem", "parse_delimiter", "check_encoding", "packed_problem", "sniff_delimiter", "unique_names", "DELIMITERS"]
