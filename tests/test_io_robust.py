@@ -593,3 +593,13 @@ def test_a_compressed_file_or_workbook_is_named_as_such(tmp_path, tiny_dir, caps
     source.write_bytes(packed)
     code, _ = classify(tmp_path, tiny_dir, source, out="out.csv")
     assert code == 3 and says in capsys.readouterr().err
+
+
+def test_a_quotation_mark_that_opens_an_unquoted_field_is_kept(tmp_path, tiny_dir):
+    # Posts often open with a quote; strict CSV quoting made '"Zitat" sagt er' a bad row without its quotes.
+    source = tmp_path / "in.tsv"
+    source.write_text('id\ttext\n1\t"Zitat" sagt er\n2\t"ganz zitiert"\n', encoding="utf-8")
+    code, target = classify(tmp_path, tiny_dir, source, "--on-error", "skip")
+    rows = jsonl(target)
+    assert code == 0 and [row["text"] for row in rows] == ['"Zitat" sagt er', "ganz zitiert"]
+    assert [row["error"] for row in rows] == [None, None]
