@@ -478,6 +478,21 @@ def test_unusable_config_is_E208(saved, change):
     assert "retrain" in str(info.value)
 
 
+@pytest.mark.parametrize("where, name, value", [
+    ("params", "top_level_threshold", 1.5),  # loaded before: every top-level post became broadcast
+    ("params", "top_level_threshold", "0.8"), ("params", "C", "x"), ("params", "cv", 0),
+    ("params", "char_ngrams", [0, 4]), ("params", "stratified", "yes"),
+    ("featurizer", "ngram_weight", float("nan")), ("featurizer", "char_ngrams", [2, 4]),
+    ("featurizer", "n_features", "4096"), ("featurizer", "max_types", 0),
+])
+def test_parameters_out_of_range_or_of_the_wrong_type_are_E208(saved, where, name, value):
+    # The sha256 covers the weights, not meta.json: its values are checked before the model is built.
+    _edit_meta(saved, _=lambda meta: meta["config"][where].__setitem__(name, value))
+    with pytest.raises(ArtifactError) as info:
+        artifact.load(saved)
+    assert info.value.code == "E208" and "retrain" in str(info.value)
+
+
 def test_labels_that_disagree_with_the_config_are_E208(saved):
     _edit_meta(saved, kinds=["reply"])
     assert _code(saved) == "E208"

@@ -617,3 +617,13 @@ def test_evaluate_without_labelled_posts_says_so(tmp_path, capsys, tiny_dir):
     source.write_text("id,text,label\n", encoding="utf-8")
     assert main(["evaluate", str(source), "--model", str(tiny_dir)]) == 5
     assert "[E338] there are no labelled posts to evaluate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, code", [(["--cv", "0"], "E424"), (["--n-features", "0"], "E340"), (["--C", "nan"], "E340")])
+def test_train_refuses_unusable_options_with_a_code(tmp_path, capsys, option, code):
+    # --cv 0 trained with 5 folds (cv or 5) and recorded cv=5; the others ended in a traceback.
+    corpus = Path(__file__).resolve().parents[1] / "data" / "train.jsonl"
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(corpus.read_text(encoding="utf-8").splitlines(keepends=True)[:60]), encoding="utf-8")
+    assert main(["train", str(small), "-o", str(tmp_path / "model"), *option]) != 0
+    assert f"[{code}]" in capsys.readouterr().err and not (tmp_path / "model").exists()

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.base import clone
 
+from dialogcls.errors import DialogclsError
 from dialogcls.model import DialogueClassifier
 from dialogcls.records import PostBatch
 from dialogcls.rules import reply_shaped
@@ -147,3 +149,16 @@ def test_tol_is_the_solvers_stopping_tolerance_and_the_model_file_records_it(tin
     exact = LogisticRegression(C=tight.C, solver="liblinear", tol=1e-8, max_iter=tight.max_iter).fit(features, labels)
     assert np.allclose(tight.coef_[0], exact.coef_[0], atol=1e-6)
     assert loose.get_config()["params"]["tol"] == 0.5 and DialogueClassifier().tol == 1e-3
+
+
+@pytest.mark.parametrize("params, says", [
+    ({"n_features": 0}, "n_features=0"), ({"n_features": -5}, "n_features=-5"), ({"C": 0.0}, "C=0.0"),
+    ({"C": float("nan")}, "C=nan"), ({"cv": 1}, "cv=1"), ({"char_ngrams": (0, 4)}, "char_ngrams=(0, 4)"),
+    ({"ngram_weight": float("nan")}, "ngram_weight=nan"), ({"top_level_threshold": "0.8"}, "top_level_threshold='0.8'"),
+    ({"stratified": "no"}, "stratified='no'"), ({"top_level_dialogue_share": 1.5}, "top_level_dialogue_share=1.5"),
+])
+def test_unusable_parameters_are_refused_by_fit_with_what_they_must_be(params, says):
+    # Before: ZeroDivisionError, IndexError or scikit-learn's own error from deep inside fit.
+    with pytest.raises(DialogclsError) as info:
+        DialogueClassifier(**params).fit(["@anna Danke!", "Neu im Shop"], ["dialogue", "broadcast"])
+    assert info.value.code == "E340" and says in str(info.value) and "it must be" in str(info.value)

@@ -33,6 +33,7 @@ Example
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -44,7 +45,7 @@ from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
 from .scoring import BlockScores, BlockWeights, top_contributions
-from .sklearn_protocol import TextClassifierProtocol
+from .sklearn_protocol import TextClassifierProtocol, check_params, flag, number
 
 _N_NAMED = len(FEATURE_NAMES)
 #: Posts featurised at once by :meth:`DialogueClassifier.batch`; bounds memory on large inputs.
@@ -176,6 +177,21 @@ class DialogueClassifier(TextClassifierProtocol):
                "class_weight", "max_iter", "tol", "random_state", "n_jobs")
     #: Parameters of the machine, not of the model: a model file does not hold them.
     RUNTIME_PARAMS = ("n_jobs",)
+    #: What each parameter may be: checked by ``fit`` (E340) and when a model file is read (E208).
+    PARAM_RULES = {
+        "C": number(0, low_open=True), "n_features": number(16, 2**26, integer=True),
+        "char_ngrams": lambda v: None if isinstance(v, (tuple, list)) and all(
+            number(1, 8, integer=True)(n) is None for n in v) else "a list of lengths from 1 to 8",
+        "ngram_weight": number(0), "stratified": flag, "metadata_dropout": flag,
+        "top_level_dialogue_share": number(0, 1, optional=True),
+        "reply_shaped_broadcast_share": number(0, 1, optional=True),
+        "cell_dialogue_shares": lambda v: None if v is None or isinstance(v, Mapping) and all(
+            number(0, 1)(share) is None for share in v.values()) else "None or {cell: share from 0 to 1}",
+        "top_level_threshold": number(0, 1), "reply_shaped_threshold": number(0, 1),
+        "cv": number(2, integer=True), "max_iter": number(1, integer=True), "tol": number(0, low_open=True),
+        "random_state": number(0, integer=True, optional=True),
+        "n_jobs": number(-math.inf, integer=True, optional=True),
+    }
 
     def __sklearn_is_fitted__(self) -> bool:
         """Whether ``fit`` ran (or the model was loaded), for ``sklearn.utils.validation.check_is_fitted``."""
@@ -189,6 +205,7 @@ class DialogueClassifier(TextClassifierProtocol):
         optional per-post weights. ``on_fold`` is called after each logistic regression of the
         calibration folds (for a progress bar). The calibration's out-of-fold scores, one per row of
         :meth:`training_features`, stay in ``out_of_fold_scores_`` (see :meth:`out_of_fold`)."""
+        check_params(self.get_params(), self.PARAM_RULES)
         posts = as_batch(X)
         y = np.asarray(list(y), dtype=object)
         check_labels(y, kinds)
@@ -498,11 +515,18 @@ class DialogueClassifier(TextClassifierProtocol):
             params = dict(config["params"])
             params["char_ngrams"] = tuple(params["char_ngrams"])
             model = cls(**params)
+            check_params(model.get_params(), cls.PARAM_RULES, code="E208")
             model.featurizer_ = Featurizer.from_config(config["featurizer"])
+            stored = config["featurizer"]
+            check_params({"max_types": stored["max_types"]}, {"max_types": number(1, integer=True)}, code="E208")
+            if [stored["n_features"], list(stored["char_ngrams"]), stored["ngram_weight"]] != [
+                    model.n_features, list(model.char_ngrams), model.ngram_weight] or type(stored["n_features"]) is not int:
+                raise ValueError("the featurizer's n_features, char_ngrams or ngram_weight differ from the model's")
             model.classes_ = np.array(config["classes"], dtype=object)
             model.kind_classes_ = np.array(config["kind_classes"], dtype=object)
         except (KeyError, TypeError, ValueError) as error:
-            raise DialogclsError("E208", f"the model's configuration is not usable ({error!r}); retrain it") from None
+            reason = error.message if isinstance(error, DialogclsError) else repr(error)
+            raise DialogclsError("E208", f"the model's configuration is not usable ({reason}); retrain it") from None
         if list(model.classes_) != list(LABELS):
             raise DialogclsError("E208", f"the model's labels are {list(model.classes_)}; expected {list(LABELS)}")
         from .artifact import check_arrays

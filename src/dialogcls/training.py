@@ -139,12 +139,12 @@ def train_artifact(data: str | os.PathLike | None, output: str | os.PathLike, *,
                           share=ADDED_SHARE if add_share is None else add_share, fmt=fmt, text_column=text_column,
                           label_column=label_column, kind_column=kind_column, columns=columns)
         posts, labels, kinds = adapted.posts, adapted.labels, adapted.kinds
-        params = {**adapted.params, **params, "cv": cv or adapted.params.get("cv", 5)}
+        params = {**adapted.params, **params, "cv": adapted.params.get("cv", 5) if cv is None else cv}
         cross = cross_validate_added(adapted, params)
     else:
         posts, labels, kinds = read_labelled(data, text_column=text_column, label_column=label_column,
                                              kind_column=kind_column, columns=columns, fmt=fmt)
-        params = {**params, "cv": cv or 5}
+        params = {**params, "cv": 5 if cv is None else cv}
         from_file = isinstance(data, (str, os.PathLike))
         check_training_data(labels, params["cv"], str(data) if from_file else "in-memory data")
         source = Path(data).name if from_file else "in-memory data"
