@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import dialogcls
+from dialogcls.api import classify_batch
 from dialogcls.errors import DialogclsError
 from dialogcls.features import FEATURE_NAMES, NGRAM_BLOCKS
 from dialogcls.model import DialogueClassifier
@@ -332,3 +333,23 @@ def test_batch_records_are_the_predictions_as_dicts(tiny_model):
     result = dialogcls.classify_batch(["@anna Danke!", "Neu im Shop https://t.co/x", ""], model=tiny_model)
     ids = ["a", None, "c"]
     assert result.records(ids) == [p.to_dict() for p in result.predictions(ids)]
+
+
+@pytest.mark.parametrize("call, code", [
+    (lambda: dialogcls.classify(pd.DataFrame({"text": ["@jan Danke!", "Neu"]})), "E105"),  # scored its column names
+    (lambda: dialogcls.classify({"text": ["@jan Danke!", "Neu im Shop"]}), "E112"),  # scored the list's str()
+    (lambda: dialogcls.classify(b"@jan Danke!"), "E105"),  # scored each byte
+    (lambda: classify_batch("hello world"), "E105"),  # scored each character
+    (lambda: classify_batch({"text": "a"}), "E105"),  # scored the key
+    (lambda: classify_batch(["a"], top_cues=-1), "E113"),
+])
+def test_inputs_of_the_wrong_shape_are_refused_not_misread(call, code):
+    with pytest.raises(DialogclsError) as info:
+        call()
+    assert info.value.code == code
+
+
+def test_a_model_may_be_given_as_its_folder():
+    folder = dialogcls.api.default_model_path()
+    assert dialogcls.classify("Danke dir!", model=folder) == dialogcls.classify("Danke dir!")
+    assert dialogcls.classify("Danke dir!", model=str(folder)) == dialogcls.classify("Danke dir!")

@@ -107,7 +107,9 @@ def score(posts: PostBatch, *, model: Any = None, batch_size: int = DEFAULT_BATC
     posts in a notebook or on a terminal, unless the environment sets ``DIALOGCLS_PROGRESS=0``.
     The results are the same either way.
     """
-    model = model if model is not None else load()
+    model = load(model) if isinstance(model, (str, os.PathLike)) else model if model is not None else load()
+    if isinstance(top_cues, bool) or not isinstance(top_cues, int) or top_cues < 0:
+        raise DialogclsError("E113", f"top_cues must be a whole number of at least 0, not {top_cues!r}")
     if not _show_progress(progress, len(posts)) or batch_size < 1:
         return model.batch(posts, batch_size=batch_size, top_cues=top_cues)
     from tqdm.auto import tqdm
@@ -144,6 +146,11 @@ def classify(posts: str | Mapping[str, Any] | Post | Iterable[str | Mapping[str,
     ['dialogue', 'broadcast']
     """
     single = isinstance(posts, (str, Post, Mapping)) or is_spacy_doc(posts)
+    if isinstance(posts, (bytes, bytearray)):
+        raise DialogclsError("E105", "cannot classify bytes; decode them first (posts.decode('utf-8'))")
+    if not single and (hasattr(posts, "columns") or hasattr(posts, "column_names")):
+        raise DialogclsError("E105", f"cannot classify a {type(posts).__name__} as posts (its rows would be read as "
+                                     "its column names); pass the table to dialogcls.classify_frame")
     if not single and not isinstance(posts, Iterable):
         raise DialogclsError("E105", f"cannot classify a {type(posts).__name__}; pass a str, a mapping "
                                      "with 'text', a dialogcls.Post, or an iterable of them")

@@ -303,6 +303,9 @@ class PostBatch:
         unknown = set(metadata) - set(METADATA_FIELDS)
         if unknown:
             raise DialogclsError("E103", f"unknown metadata {sorted(unknown)}; expected some of {list(METADATA_FIELDS)}")
+        if isinstance(text, (str, bytes, Mapping)):
+            raise DialogclsError("E105", f"the texts are one {type(text).__name__}, not a column of texts; pass a "
+                                         "list (classify_batch(['...'])), or one post to dialogcls.classify")
         texts = [_as_text(value, position) for position, value in enumerate(text)]
         n = len(texts)
         columns: dict[str, list[Any]] = {}
@@ -419,6 +422,10 @@ def _as_text(value: Any, position: int) -> str:
         raise DialogclsError("E112", f"text {position} is a {type(value).__name__}, not a text; pass records "
                                      "to dialogcls.classify (or PostBatch.from_posts), or their texts and "
                                      "metadata as columns to classify_batch(texts, is_reply=..., ...)")
+    if isinstance(value, (list, tuple, set, frozenset)) or getattr(value, "ndim", 0) > 0:
+        raise DialogclsError("E112", f"text {position} is a {type(value).__name__} of {len(value)} values, not a text; "
+                                     "pass one text per post (a list of posts to dialogcls.classify, or the column "
+                                     "of texts to classify_batch)")
     if is_missing(value):
         return ""
     if isinstance(value, bytes):
