@@ -358,9 +358,11 @@ def test_symlinked_weights_are_refused(saved, tmp_path, target):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
-def test_weights_that_are_not_a_regular_file_are_refused(saved):
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir])
+def test_weights_that_are_not_a_regular_file_are_refused(saved, make):
+    # A folder named weights.npz gave a bare IsADirectoryError (the CLI's "[E425] 3: Is a directory").
     (saved / "weights.npz").unlink()
-    os.mkfifo(saved / "weights.npz")
+    make(saved / "weights.npz")
     assert _code(saved) in {"E205", "E207"}
 
 

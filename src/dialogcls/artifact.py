@@ -308,10 +308,11 @@ def _read_regular_file(path: Path) -> bytes:
         raise ArtifactError("E207" if path.is_symlink() else "E205",
                             f"{path} cannot be opened as a regular file ({error.strerror or error}); restore the "
                             f"file or retrain with `{_RETRAIN}`.") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder with a bare OSError
+        os.close(fd)
+        raise ArtifactError("E207", f"{path} is not a regular file; a model's weights must be a plain file "
+                                    "inside its folder.")
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ArtifactError("E207", f"{path} is not a regular file; a model's weights must be a plain file "
-                                        "inside its folder.")
         return handle.read()
 
 
