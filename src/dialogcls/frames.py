@@ -15,7 +15,8 @@ columns, polars and Arrow nulls) are read as unknown.
 written beside it as ``predicted_label``, ``predicted_p_dialogue``, ``predicted_lang``,
 ``predicted_kind`` and ``predicted_cues``, with a :class:`~dialogcls.errors.DialogclsWarning`
 saying so; when those names are taken too, E131 refuses. (A ``lang`` column alone is input
-metadata: the output's ``lang`` keeps its values and fills the missing ones.)
+metadata: the output's ``lang`` keeps its languages, written as ``de`` or ``en`` (``"de-DE"`` and
+``"German"`` become ``de``), and fills the missing ones.)
 
 ====  ==========================================================================
 E130  not a table of a known kind
