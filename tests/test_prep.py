@@ -71,6 +71,14 @@ def test_given_language_wins():
     assert tokenize_batch(["We are here for you"], table(), lang=["de-CH"]).lang.tolist() == ["de"]
 
 
+@pytest.mark.parametrize("code", ["und", "zxx", "qme", "UND "])
+def test_a_code_for_no_language_is_detected_as_if_none_were_given(code):
+    # X gives 'und' (undetermined) and 'qme' (media only): they passed through as the post's language,
+    # so that no language feature fired and the output said 'und'.
+    texts = ["Wir sind heute für euch da und helfen gerne", "We are here for you today"]
+    assert tokenize_batch(texts, table(), lang=[code, code]).lang.tolist() == ["de", "en"]
+
+
 def test_type_table_is_bounded_on_endless_fresh_strings():
     types = TypeTable({"de": {}, "en": {}}, n_features=2**10, max_types=1_000)
     for start in range(0, 20_000, 100):

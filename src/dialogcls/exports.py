@@ -48,14 +48,16 @@ import json
 from html.parser import HTMLParser
 from typing import Any, Callable, Iterable, Mapping
 
+from .prep import UNDETERMINED
+
 #: The platforms whose exports are recognised, in the order they are tried.
 PRESETS = ("mastodon", "twitter", "instagram", "facebook", "linkedin")
 #: The cue of a plain share on each platform (codebook rule 10: broadcast, kind ``share``).
 SHARE_CUES = {"twitter": "retweet", "mastodon": "reblog", "linkedin": "reshare", "facebook": "share"}
 #: Fields whose derived value wins over a same-named column of the export (the others fill gaps).
 OVERRIDES = {"twitter": ("text", "lang")}
-#: Twitter's ``lang`` codes that name no language.
-TWITTER_NO_LANGUAGE = frozenset({"zxx", "qme", "qam", "qct", "qht", "qst", "qtm", "und", "art"})
+#: The ``lang`` codes of X that name no language (one set with the detection step's).
+TWITTER_NO_LANGUAGE = UNDETERMINED
 #: The post fields each platform's records give (``lang`` is not added as a column: scoring writes it).
 DERIVED_FIELDS = {
     "twitter": ("id", "text", "is_reply", "reply_to", "author", "platform", "created_at"),

@@ -461,9 +461,15 @@ def detect_languages(batch: TokenBatch, *, given: Sequence[str | None] | None = 
     lang[mixed] = "mixed"
     if given is not None:
         for i, value in enumerate(given):
-            if value:
+            if value and value.strip().lower() not in UNDETERMINED:
                 lang[i] = normalise_lang(value)
     return lang
+
+
+#: Language codes that say no language was determined (ISO 639 ``und``, ``zxx`` and ``mul``; X's
+#: ``qme`` media only, ``qam`` mentions only, ``qct`` cashtags, ``qht`` hashtags, ``qst`` very short,
+#: ``qtm`` emoji only, ``art``): the post's language is detected as if none were given.
+UNDETERMINED = frozenset({"und", "zxx", "mul", "qme", "qam", "qct", "qht", "qst", "qtm", "art"})
 
 
 def normalise_lang(value: str) -> str:
@@ -479,5 +485,5 @@ def normalise_lang(value: str) -> str:
 __all__ = [
     "TOKEN_PATTERN", "KIND_NAMES", "TypeTable", "TokenBatch",
     "tokenize", "token_kind", "normalise_token", "tokenize_batch", "detect_languages",
-    "build_lemma_map", "phrase_cues", "per_post_sum", "stable_hash",
+    "build_lemma_map", "phrase_cues", "per_post_sum", "stable_hash", "UNDETERMINED",
 ]
