@@ -167,6 +167,17 @@ def test_classify_column_mapping(tmp_path, tiny_model, tiny_dir):
     assert out["p_dialogue"].tolist() != pytest.approx(unmapped.p_dialogue.tolist(), abs=1e-6)
 
 
+def test_platform_x_is_twitter(tmp_path, tiny_dir):
+    source = write_jsonl(tmp_path / "posts.jsonl", [{"text": r["text"]} for r in ROWS])
+    outputs = {}
+    for name in ("X", "twitter"):
+        target = tmp_path / f"{name}.jsonl"
+        assert main(["classify", str(source), "-o", str(target), "--model", str(tiny_dir), "--quiet",
+                     "--platform", name]) == 0
+        outputs[name] = target.read_bytes()
+    assert outputs["X"] == outputs["twitter"]
+
+
 @pytest.mark.parametrize("option", ["--reply-column", "--text-column", "--author-column"])
 def test_unknown_column_exits_3_and_lists_columns(tmp_path, capsys, tiny_dir, option):
     source = write_jsonl(tmp_path / "in.jsonl", ROWS)

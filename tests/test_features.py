@@ -160,6 +160,13 @@ def test_platform_one_hot():
     assert named("x", platform="myspace")["platform_unknown"] == 1
 
 
+@pytest.mark.parametrize("name", ["X", " x ", "x.com", "Twitter", "X/Twitter"])
+def test_x_is_twitter(name):
+    """X is Twitter's name since 2023: an export that says so gets the Twitter feature, not 'unknown'."""
+    row = named("x", platform=name)
+    assert row["platform_twitter"] == 1 and row["platform_unknown"] == 0
+
+
 def test_rows_do_not_depend_on_the_rest_of_the_batch():
     texts = ["@a Danke!", "Neu: https://t.co/x", "Was meint ihr?"]
     together = FEATURIZER.transform(PostBatch.from_columns(texts)).toarray()

@@ -145,6 +145,14 @@ def test_platform_split(posts):
     assert 'id="platforms-table"' in rep.render_html()
 
 
+def test_one_platform_under_two_names_is_one_row(posts):
+    posts["platform"] = np.where(posts["id"] % 2 == 0, "Twitter", "X")
+    rep = report(posts, period=None, estimator="cc")
+    shop = rep.platforms[rep.platforms["author"] == "shopco"].set_index("platform")
+    assert shop.index.tolist() == ["twitter"]
+    assert shop.loc["twitter", ["posts", "dialogue"]].tolist() == [10, 3]
+
+
 def test_trend_chart_only_for_periods_with_enough_posts(posts):
     rep = report(posts, estimator="cc", min_period_posts=11)
     assert 'id="trend-dialogue-share' not in rep.render_html()  # no period has 11 posts

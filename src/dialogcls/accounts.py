@@ -34,7 +34,7 @@ import pandas as pd
 
 from .errors import DialogclsError
 from .quantify import Rates, estimate, rate_cells, wilson_interval
-from .records import KINDS, PostBatch, parse_bool
+from .records import KINDS, PostBatch, parse_bool, platform_name
 from .rules import reply_shaped, stratum
 from .threads import find_questions, post_links
 
@@ -223,7 +223,8 @@ def _post_rows(frame: pd.DataFrame, by: str, mask: pd.Series, periods: pd.Series
     if "kind" in frame.columns:
         rows["_kind"] = frame.loc[mask, "kind"].astype("string").str.strip().str.lower()
     if "platform" in frame.columns:
-        rows["_platform"] = frame.loc[mask, "platform"].astype("string").str.strip().str.lower().fillna("unknown")
+        platforms = frame.loc[mask, "platform"].map(lambda value: platform_name(value) or "unknown")
+        rows["_platform"] = platforms.astype("string")
     if periods is not None:
         rows["_period"] = periods[mask]
     return rows

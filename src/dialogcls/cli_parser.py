@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 
+from .records import platform_name
+
 #: Input formats on the command line (``json``: a JSON document such as an API response, or JSON Lines).
 _INPUT_FORMATS = ["csv", "tsv", "jsonl", "json", "parquet"]
 _OUTPUT_FORMATS = ["csv", "tsv", "jsonl", "parquet"]
@@ -88,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "mastodon", "linkedin"],
                           help="read a platform export's fields (default auto: recognised from the field names; "
                                "none: the columns as they are)")
-    classify.add_argument("--platform", choices=_PLATFORMS, help="the platform of every post in the file")
+    classify.add_argument("--platform", type=platform_name, choices=_PLATFORMS,
+                          help="the platform of every post in the file (x is twitter)")
     classify.add_argument("--excel", action="store_true",
                           help="CSV for German and other European spreadsheets: byte-order mark, ';', decimal comma")
     _add_columns(classify)

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from .lexicon import CUE_NAMES
 from .prep import (HANDLE, HASHTAG, SIGNATURE, URL, EMOJI, WORD, TokenBatch, TypeTable,
                    build_lemma_map, phrase_cues, per_post_sum, stable_hash, tokenize_batch)
-from .records import PostBatch
+from .records import PostBatch, platform_name
 from .rules import reply_shaped, without_links
 
 #: Bump when the meaning or order of features changes; stored with every model and checked on load.
@@ -494,7 +494,7 @@ def _metadata_features(out: np.ndarray, batch: TokenBatch, posts: PostBatch, lea
         if target is not None:
             row[col["self_thread"]] = self_reply
             row[col["reply_to_other"]] = not self_reply
-        key = f"platform_{(platform or '').lower()}"
+        key = f"platform_{platform_name(platform)}"
         row[col[key] if key in col else col["platform_unknown"]] = 1.0
     cues = out[:, :_N_CUES]
     replyish = reply_shaped(posts).astype(float)

@@ -150,6 +150,27 @@ class BatchResult:
                 in zip(self.label, self.p_dialogue, self.lang, self.kind, self.cues, ids)]
 
 
+#: Other names of the platforms that the features know (``dialogcls.features.PLATFORMS``), as
+#: exports, tools and people write them: X is Twitter's name since 2023.
+PLATFORM_ALIASES = {"x": "twitter", "x.com": "twitter", "twitter.com": "twitter", "x/twitter": "twitter",
+                    "twitter/x": "twitter", "x (twitter)": "twitter", "twitter (x)": "twitter",
+                    "fb": "facebook", "facebook.com": "facebook", "ig": "instagram", "instagram.com": "instagram",
+                    "linkedin.com": "linkedin"}
+
+
+def platform_name(value: Any) -> str:
+    """The platform ``value`` names, lower case and with :data:`PLATFORM_ALIASES` resolved; ``""``
+    for none.
+
+    Example
+    -------
+    >>> platform_name(" X "), platform_name("Twitter"), platform_name("FB"), platform_name(None)
+    ('twitter', 'twitter', 'facebook', '')
+    """
+    name = value.strip().lower() if isinstance(value, str) else ""
+    return PLATFORM_ALIASES.get(name, name)
+
+
 def duplicate_groups(texts: Sequence[str]) -> numpy.ndarray:
     """Per post, the index of the first post with the same text (white space and case aside): the
     groups that cross-validation keeps in one fold, so that a repeated post is never scored by a

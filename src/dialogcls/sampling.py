@@ -42,7 +42,7 @@ import numpy as np
 
 from .errors import DialogclsError
 from .model import DEFAULT_BATCH_SIZE
-from .records import KINDS, LABELS, PostBatch
+from .records import KINDS, LABELS, PostBatch, platform_name
 
 #: The share of a sample picked where the model is least sure (the rest is drawn at random).
 UNCERTAIN_SHARE = 1 / 3
@@ -301,7 +301,7 @@ def _link(given: Any, platform: str | None, author: str | None, post_id: str | N
     """The post's address: as given, else built for a tweet whose id and author are known."""
     if isinstance(given, str) and given.strip():
         return given.strip()
-    if (platform or "").lower() in ("twitter", "x") and author and post_id and str(post_id).isdigit():
+    if platform_name(platform) == "twitter" and author and post_id and str(post_id).isdigit():
         return f"https://x.com/{author}/status/{post_id}"
     return ""
 

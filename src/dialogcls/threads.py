@@ -28,11 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .records import platform_name
+
 _MENTION = re.compile(r"(?<![\w@])@(\w+)")
 _FLOAT_ID = re.compile(r"\d+\.0+")
 _NUMERIC_ID = re.compile(r"\d{6,20}")
 #: Where a post of a platform lives, from its author and id (used when the input has no ``url``).
-_POST_URLS = {"twitter": "https://x.com/{author}/status/{id}", "x": "https://x.com/{author}/status/{id}"}
+_POST_URLS = {"twitter": "https://x.com/{author}/status/{id}"}
 
 
 def _replied_to(value: Any) -> str | None:
@@ -187,7 +189,7 @@ def post_links(frame: pd.DataFrame, by: str) -> pd.Series:
     if "id" in frame.columns and "platform" in frame.columns:
         ids = id_keys(frame["id"]).astype("string")
         handles = frame[by].astype("string").str.strip().str.lstrip("@")
-        platforms = frame["platform"].astype("string").str.strip().str.lower()
+        platforms = frame["platform"].map(platform_name).astype("string")
         for platform, template in _POST_URLS.items():
             usable = (links.isna() & (platforms == platform).fillna(False)
                       & ids.str.fullmatch(_NUMERIC_ID.pattern).fillna(False)
