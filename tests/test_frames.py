@@ -123,6 +123,26 @@ def test_train_and_evaluate_take_any_frame_kind(tiny_rows):
     assert on_frame["model"] == on_posts["model"] and on_frame["model"]["n"] == len(frame)
 
 
+@pytest.mark.parametrize("missing", ["", None, "-1"])
+def test_a_post_without_a_label_is_named_not_read_as_a_label(tiny_rows, missing):
+    """An empty cell, a null, or datasets' unlabelled ClassLabel (-1) is a missing label; it was
+    refused as the unknown label '', 'none' or 'nan'."""
+    frame = pd.DataFrame(tiny_rows * 2)
+    if missing == "-1":
+        features = datasets.Features({"text": datasets.Value("string"),
+                                      "label": datasets.ClassLabel(names=["broadcast", "dialogue"])})
+        codes = [int(v == "dialogue") for v in frame["label"]]
+        codes[2] = -1
+        data = datasets.Dataset.from_dict({"text": frame["text"].tolist(), "label": codes}, features=features)
+    else:
+        frame.loc[2, "label"] = missing
+        data = frame
+    with pytest.raises(DialogclsError) as info:
+        dialogcls.train(data, n_features=2**10, cv=2)
+    assert info.value.code == "E302"
+    assert "row 3: no label in column 'label'" in info.value.message
+
+
 def test_unknown_table_kind_is_E130(tiny_model):
     with pytest.raises(DialogclsError) as info:
         classify_frame(np.array(TEXTS), model=tiny_model)

@@ -30,7 +30,7 @@ from typing import Any, Iterator, Mapping
 from .errors import DialogclsError, DialogclsWarning
 from .postfile import MAX_TEXT_CHARS, PRESET_CHOICES, Chunk, InputFile, PostFile, _text_problem
 from .readers import DELIMITERS, EXTENSIONS, FORMATS, InputError, check_encoding, detect_format, parse_delimiter
-from .records import PostBatch, read_reply_flags
+from .records import PostBatch, is_missing, read_reply_flags
 from .writers import AtomicWriter, OutputError, check_output
 
 #: Column that carries a bad row's problem in the output.
@@ -121,6 +121,13 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
         posts = PostBatch.from_frame(frame, text_column=text_column, columns=columns)
     except DialogclsError as error:
         raise InputError("E405", f"{where}: {error.message}") from None
+    unlabelled = [row for row, value in enumerate(frame[label_column].tolist())
+                  if is_missing(value) or not str(value).strip()]
+    if unlabelled:
+        more = f" (and {len(unlabelled) - 1} more rows)" if len(unlabelled) > 1 else ""
+        raise InputError("E302", f"{where}, row {unlabelled[0] + 1}{more}: no label in column {label_column!r}; "
+                                 "every post needs one of the codebook's labels ['broadcast', 'dialogue']: code "
+                                 "it, or leave the row out (`dialogcls sample` sheets may keep uncoded rows)")
     labels = [str(v).strip().lower() for v in frame[label_column].tolist()]
     kinds = None
     if kind_column and kind_column in frame.columns:
