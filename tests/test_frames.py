@@ -143,6 +143,19 @@ def test_a_post_without_a_label_is_named_not_read_as_a_label(tiny_rows, missing)
     assert "row 3: no label in column 'label'" in info.value.message
 
 
+@pytest.mark.parametrize("columns", [["text", "text", "label"], ["text", "author", "author"],
+                                     ["text", "label", "label"]])
+def test_a_repeated_column_name_is_refused_not_misread(tiny_model, columns):
+    """pandas gives a table for a name that two columns carry: classify_frame scored its str()
+    and train failed with pandas' own error."""
+    frame = pd.DataFrame([["@a Danke!", "dialogue", "dialogue"], ["Neu im Shop", "broadcast", "broadcast"]] * 2,
+                         columns=columns)
+    with pytest.raises(DialogclsError) as info:
+        classify_frame(frame, model=tiny_model) if "label" not in columns else dialogcls.train(frame, cv=2)
+    repeated = next(name for name in columns if columns.count(name) > 1)
+    assert info.value.code == "E114" and f"2 columns are named {repeated!r}" in info.value.message
+
+
 def test_unknown_table_kind_is_E130(tiny_model):
     with pytest.raises(DialogclsError) as info:
         classify_frame(np.array(TEXTS), model=tiny_model)

@@ -30,7 +30,7 @@ from typing import Any, Iterator, Mapping
 from .errors import DialogclsError, DialogclsWarning
 from .postfile import MAX_TEXT_CHARS, PRESET_CHOICES, Chunk, InputFile, PostFile, _text_problem
 from .readers import DELIMITERS, EXTENSIONS, FORMATS, InputError, check_encoding, detect_format, parse_delimiter
-from .records import PostBatch, is_missing, read_reply_flags
+from .records import PostBatch, check_unique_columns, is_missing, read_reply_flags
 from .writers import AtomicWriter, OutputError, check_output
 
 #: Column that carries a bad row's problem in the output.
@@ -105,6 +105,10 @@ def read_labelled(data: Any, *, text_column: str = "text", label_column: str = "
     for column in (text_column, label_column):
         if column not in frame.columns:
             raise InputError("E405", f"{where}: no column {column!r}; the columns are {list(frame.columns)}")
+    try:
+        check_unique_columns(list(frame.columns), {"text": text_column, "label": label_column})
+    except DialogclsError as error:
+        raise InputError(error.code, f"{where}: {error.message}") from None
     for row, value in enumerate(frame[text_column].tolist()):
         problem = _text_problem(value)
         if problem:

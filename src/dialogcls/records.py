@@ -171,6 +171,22 @@ def platform_name(value: Any) -> str:
     return PLATFORM_ALIASES.get(name, name)
 
 
+def check_unique_columns(present: Sequence[str], used: Mapping[str, str]) -> None:
+    """Refuse (E114) a table in which a column that ``used`` reads (field -> column) has a
+    name that more than one of the columns ``present`` carries: pandas would give a table there.
+
+    Example
+    -------
+    >>> check_unique_columns(["text", "text"], {"text": "text"})
+    Traceback (most recent call last):
+    dialogcls.errors.DialogclsError: [E114] 2 columns are named 'text' (the text); rename or drop all but one, e.g. with frame.loc[:, ~frame.columns.duplicated()]
+    """
+    for name, column in used.items():
+        if list(present).count(column) > 1:
+            raise DialogclsError("E114", f"{list(present).count(column)} columns are named {column!r} (the {name}); "
+                                         "rename or drop all but one, e.g. with frame.loc[:, ~frame.columns.duplicated()]")
+
+
 def duplicate_groups(texts: Sequence[str]) -> numpy.ndarray:
     """Per post, the index of the first post with the same text (white space and case aside): the
     groups that cross-validation keeps in one fold, so that a repeated post is never scored by a
@@ -385,6 +401,7 @@ class PostBatch:
         for name, column in [("text", text_column), *mapping.items()]:
             if column not in present:
                 raise DialogclsError("E106", f"no column {column!r} for the {name}; the columns are {present}")
+        check_unique_columns(present, {"text": text_column, **mapping})
         return mapping
 
     @classmethod
