@@ -208,3 +208,22 @@ def test_large_inputs_are_featurised_in_chunks_with_the_same_matrix(monkeypatch)
     monkeypatch.setattr(features, "TRANSFORM_CHUNK", 7)
     chunked = Featurizer(n_features=2**10).transform(posts)
     assert (whole != chunked).nnz == 0 and whole.shape == chunked.shape
+
+
+@pytest.mark.parametrize("sizes", [[1], [3, 1, 4], [5, 0, 2, 9], [2, 2, 2, 2, 2, 2]])
+def test_stack_rows_gives_the_matrix_vstack_gives(sizes):
+    import scipy.sparse as sp
+
+    from dialogcls.features import stack_rows
+
+    rng = np.random.default_rng(len(sizes))
+    # densities that change from chunk to chunk: the buffer has to grow more than once
+    chunks = [sp.random(n, 30, density=0.05 + 0.3 * (k % 2), format="csr", random_state=rng)
+              for k, n in enumerate(sizes)]
+    stacked = stack_rows(iter(chunks), sum(sizes), 30)
+    expected = sp.vstack(chunks, format="csr")
+    assert stacked.shape == expected.shape and stacked.nnz == expected.nnz
+    assert np.array_equal(stacked.indptr, expected.indptr) and np.array_equal(stacked.indices, expected.indices)
+    assert np.array_equal(stacked.data, expected.data) and len(stacked.data) == stacked.nnz
+    with pytest.raises(ValueError, match="rows"):
+        stack_rows(iter(chunks), sum(sizes) + 1, 30)

@@ -162,3 +162,36 @@ def test_unusable_parameters_are_refused_by_fit_with_what_they_must_be(params, s
     with pytest.raises(DialogclsError) as info:
         DialogueClassifier(**params).fit(["@anna Danke!", "Neu im Shop"], ["dialogue", "broadcast"])
     assert info.value.code == "E340" and says in str(info.value) and "it must be" in str(info.value)
+
+
+def test_fits_on_the_used_columns_give_the_weights_of_a_fit_on_all_columns(tiny_rows):
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+
+    from dialogcls.estimator import fit_calibrated, used_columns
+    from dialogcls.features import Featurizer
+
+    posts = PostBatch.from_columns([row["text"] for row in tiny_rows])
+    features = Featurizer(n_features=2**12).transform(posts)
+    y = np.array([row["label"] for row in tiny_rows], dtype=object)
+    weight = np.linspace(0.5, 2.0, len(y))
+    solver = {"C": 1.0, "class_weight": None, "max_iter": 1000, "tol": 1e-8}
+    coef, intercept, _, _ = fit_calibrated(features, y, weight, np.arange(len(y)), **solver, cv=3,
+                                           method="sigmoid", random_state=0)
+    direct = LogisticRegression(solver="liblinear", **solver).fit(features, y, sample_weight=weight)
+    used, compact = used_columns(features)
+    assert len(used) < features.shape[1] and np.all(coef[np.setdiff1d(np.arange(features.shape[1]), used)] == 0)
+    np.testing.assert_allclose(coef, direct.coef_.ravel(), atol=1e-6)
+    np.testing.assert_allclose(intercept, direct.intercept_[0], atol=1e-6)
+    full = sp.csr_matrix(np.ones((2, 3)))
+    assert used_columns(full)[1] is full  # every column used: no copy
+
+
+def test_a_model_has_weights_only_on_columns_its_training_posts_use(tiny_rows):
+    texts = [row["text"] for row in tiny_rows]
+    model = DialogueClassifier(n_features=2**12, cv=3, metadata_dropout=False).fit(
+        texts, [row["label"] for row in tiny_rows], kinds=[row["kind"] for row in tiny_rows])
+    used = np.unique(model.featurizer_.transform(PostBatch.from_columns(texts)).indices)
+    assert set(np.flatnonzero(np.abs(model.coef_).sum(axis=0))) <= set(used)
+    assert set(np.flatnonzero(np.abs(model.kind_coef_).sum(axis=1))) <= set(used)
+    assert np.count_nonzero(model.coef_) > len(used) / 2 and np.count_nonzero(model.kind_coef_) > len(used) / 2

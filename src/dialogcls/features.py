@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -102,6 +102,36 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 #: Posts featurised in one pass by :meth:`Featurizer.transform`; larger inputs go in chunks.
 TRANSFORM_CHUNK = 8192
+
+
+def stack_rows(chunks: Iterable[sp.csr_matrix], n_rows: int, n_columns: int) -> sp.csr_matrix:
+    """The rows of ``chunks`` (CSR, ``n_rows`` in all) one under another, as ``sp.vstack`` gives
+    them, copied into one buffer as each chunk comes: only one chunk is held beside the result,
+    where ``sp.vstack`` holds every chunk and the result (twice the matrix, for a training set).
+
+    Example
+    -------
+    >>> rows = stack_rows(iter([sp.csr_matrix([[1.0, 0.0]]), sp.csr_matrix([[0.0, 2.0], [3.0, 0.0]])]), 3, 2)
+    >>> rows.toarray().tolist()
+    [[1.0, 0.0], [0.0, 2.0], [3.0, 0.0]]
+    """
+    data, indices = np.empty(0), np.empty(0, dtype=np.int32)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    row = nnz = 0
+    for chunk in chunks:
+        end = nnz + chunk.nnz
+        if end > len(data):  # room for the rows still to come, at this chunk's density and 5 % more
+            capacity = max(end, int(end / (row + chunk.shape[0]) * n_rows * 1.05))
+            data.resize(capacity, refcheck=False)
+            indices.resize(capacity, refcheck=False)
+        data[nnz:end], indices[nnz:end] = chunk.data, chunk.indices
+        indptr[row + 1:row + 1 + chunk.shape[0]] = chunk.indptr[1:] + nnz
+        row, nnz = row + chunk.shape[0], end
+    if row != n_rows:
+        raise ValueError(f"the chunks hold {row} rows, not {n_rows}")
+    data.resize(nnz, refcheck=False)  # in place: the 5 % spare is given back without a copy
+    indices.resize(nnz, refcheck=False)
+    return sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_columns))
 
 
 @dataclass(frozen=True)
@@ -212,8 +242,9 @@ class Featurizer:
         if len(posts) == 0:
             return sp.csr_matrix((0, self.n_columns))
         if tokens is None and len(posts) > TRANSFORM_CHUNK:
-            return sp.vstack([self.transform(posts.take(range(start, min(start + TRANSFORM_CHUNK, len(posts)))))
-                              for start in range(0, len(posts), TRANSFORM_CHUNK)], format="csr")
+            chunks = (self.transform(posts.take(range(start, min(start + TRANSFORM_CHUNK, len(posts)))))
+                      for start in range(0, len(posts), TRANSFORM_CHUNK))
+            return stack_rows(chunks, len(posts), self.n_columns)
         return self.blocks(posts, tokens).matrix()
 
     def blocks(self, posts: PostBatch, tokens: TokenBatch | None = None) -> FeatureBlocks:

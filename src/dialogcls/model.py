@@ -40,7 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import DialogclsError, not_fitted_error
-from .estimator import check_classes, check_labels, fit_kinds, fit_strata, prior_weights
+from .estimator import check_classes, check_labels, fit_kinds, fit_strata, prior_weights, used_columns
 from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
@@ -222,15 +222,21 @@ class DialogueClassifier(TextClassifierProtocol):
         y, groups, weight = y[rows], groups[rows], weight[rows]
         kinds = [kinds[row] for row in rows] if kinds is not None else None
         posts = self._training_posts(posts)
-        features = self.featurizer_.transform(posts)
         strata = stratum(posts) if self.stratified else np.zeros(len(posts), dtype=np.int64)
+        # only the columns some post uses: the regressions give the others weight 0, and the full
+        # matrix is not held beside its compact copy through the fits
+        used, features = used_columns(self.featurizer_.transform(posts))
         solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "tol": self.tol,
                   "n_jobs": self.n_jobs}
         self.classes_ = np.array(LABELS, dtype=object)
-        self.coef_, self.intercept_, self.calibration_, self.out_of_fold_scores_ = fit_strata(
+        coef, self.intercept_, self.calibration_, self.out_of_fold_scores_ = fit_strata(
             features, y, weight, groups, strata, len(STRATA) if self.stratified else 1, **solver, cv=self.cv,
             method=self.calibration, random_state=self.random_state, on_fold=on_fold)
-        self.kind_classes_, self.kind_coef_, self.kind_intercept_ = fit_kinds(features, y, kinds, **solver)
+        self.kind_classes_, kind_coef, self.kind_intercept_ = fit_kinds(features, y, kinds, **solver)
+        self.coef_ = np.zeros((len(coef), self.featurizer_.n_columns))
+        self.coef_[:, used] = coef
+        self.kind_coef_ = np.zeros((self.featurizer_.n_columns, kind_coef.shape[1]))
+        self.kind_coef_[used] = kind_coef
         return self
 
     def out_of_fold(self, X: Any) -> dict[str, BatchResult]:
