@@ -58,7 +58,7 @@ def test_out_of_fold_scores_are_those_of_fold_models_that_never_saw_the_post(tin
     # decision of a logistic regression fitted without its fold.
     from sklearn.linear_model import LogisticRegression
 
-    from dialogcls.estimator import grouped_folds
+    from dialogcls.estimator import DEFAULT_TOL, grouped_folds
     from dialogcls.records import duplicate_groups
 
     texts = [row["text"] for row in tiny_rows]
@@ -68,7 +68,8 @@ def test_out_of_fold_scores_are_those_of_fold_models_that_never_saw_the_post(tin
     features = clf.training_features(texts)
     expected = np.empty(len(texts))
     for train, test in grouped_folds(labels, duplicate_groups(texts), 3, random_state=0):
-        fold = LogisticRegression(C=clf.C, solver="liblinear", max_iter=clf.max_iter, tol=clf.tol).fit(features[train], labels[train])
+        fold = LogisticRegression(C=clf.C, solver="liblinear", max_iter=clf.max_iter,
+                                  tol=DEFAULT_TOL["liblinear"]).fit(features[train], labels[train])
         expected[test] = fold.decision_function(features[test])
     assert np.allclose(clf.out_of_fold_scores_, expected, atol=1e-3)
     in_sample = features @ clf.coef_[0] + clf.intercept_[0]
@@ -148,7 +149,53 @@ def test_tol_is_the_solvers_stopping_tolerance_and_the_model_file_records_it(tin
     features = tight.training_features(texts)
     exact = LogisticRegression(C=tight.C, solver="liblinear", tol=1e-8, max_iter=tight.max_iter).fit(features, labels)
     assert np.allclose(tight.coef_[0], exact.coef_[0], atol=1e-6)
-    assert loose.get_config()["params"]["tol"] == 0.5 and DialogueClassifier().tol == 1e-3
+    assert loose.get_config()["params"]["tol"] == 0.5 and DialogueClassifier().tol is None
+
+
+def test_an_lbfgs_fit_on_all_rows_with_the_others_at_weight_0_is_the_fit_on_those_rows(tiny_rows):
+    # the L-BFGS folds and kind models are fitted on the one matrix: rows outside the fold must
+    # change nothing, not even the class counts of class_weight="balanced"
+    from sklearn.linear_model import LogisticRegression
+
+    from dialogcls.estimator import fold_rows, logistic
+    from dialogcls.features import Featurizer
+
+    features = Featurizer(n_features=2**12).transform(PostBatch.from_columns([row["text"] for row in tiny_rows]))
+    y = np.array([row["label"] for row in tiny_rows], dtype=object)
+    weight = np.linspace(0.5, 2.0, len(y))
+    rows = np.flatnonzero(np.arange(len(y)) % 3 != 0)
+    solver = {"C": 1.0, "class_weight": "balanced", "max_iter": 5000, "tol": 1e-10, "solver": "lbfgs"}
+    matrix, index, row_weight = fold_rows(features, rows, weight, "lbfgs")
+    assert matrix is features and not row_weight[np.arange(len(y)) % 3 == 0].any()
+    on_all = logistic(matrix, y[index], row_weight, **solver)
+    on_rows = LogisticRegression(**{k: v for k, v in solver.items()}).fit(
+        features[rows], y[rows], sample_weight=weight[rows])
+    np.testing.assert_allclose(on_all.coef_, on_rows.coef_, atol=1e-5)
+    np.testing.assert_allclose(on_all.intercept_, on_rows.intercept_, atol=1e-5)
+
+
+def test_both_solvers_learn_nearly_the_same_model_and_auto_picks_by_the_size_of_the_matrix(tiny_rows, monkeypatch):
+    import dialogcls.estimator as estimator
+
+    texts = [row["text"] for row in tiny_rows] * 2
+    labels = [row["label"] for row in tiny_rows] * 2
+    kinds = [row["kind"] for row in tiny_rows] * 2
+    params = dict(n_features=2**12, cv=2, tol=1e-8)
+    used = []
+    fit = estimator.logistic
+    monkeypatch.setattr(estimator, "logistic", lambda *args, **kw: used.append(kw["solver"]) or fit(*args, **kw))
+    liblinear = DialogueClassifier(**params).fit(texts, labels, kinds=kinds)
+    assert set(used) == {"liblinear"}
+    monkeypatch.setattr(estimator, "LIBLINEAR_MAX_VALUES", 0)
+    used.clear()
+    lbfgs = DialogueClassifier(**params).fit(texts, labels, kinds=kinds)
+    assert set(used) == {"lbfgs"}
+    assert lbfgs.get_params()["solver"] == "auto"  # the parameter stays what was asked for
+    # not the same weights: liblinear penalises the intercept as one more weight, L-BFGS does not
+    assert np.corrcoef(liblinear.coef_[0], lbfgs.coef_[0])[0, 1] > 0.9
+    assert liblinear.predict(texts).tolist() == lbfgs.predict(texts).tolist()
+    posts = PostBatch.from_columns(texts)
+    assert liblinear.batch(posts).kind.tolist() == lbfgs.batch(posts).kind.tolist()
 
 
 @pytest.mark.parametrize("params, says", [
@@ -156,6 +203,7 @@ def test_tol_is_the_solvers_stopping_tolerance_and_the_model_file_records_it(tin
     ({"C": float("nan")}, "C=nan"), ({"cv": 1}, "cv=1"), ({"char_ngrams": (0, 4)}, "char_ngrams=(0, 4)"),
     ({"ngram_weight": float("nan")}, "ngram_weight=nan"), ({"top_level_threshold": "0.8"}, "top_level_threshold='0.8'"),
     ({"stratified": "no"}, "stratified='no'"), ({"top_level_dialogue_share": 1.5}, "top_level_dialogue_share=1.5"),
+    ({"solver": "newton-cg"}, "solver='newton-cg'"), ({"tol": 0.0}, "tol=0.0"),
 ])
 def test_unusable_parameters_are_refused_by_fit_with_what_they_must_be(params, says):
     # Before: ZeroDivisionError, IndexError or scikit-learn's own error from deep inside fit.
@@ -175,11 +223,12 @@ def test_fits_on_the_used_columns_give_the_weights_of_a_fit_on_all_columns(tiny_
     features = Featurizer(n_features=2**12).transform(posts)
     y = np.array([row["label"] for row in tiny_rows], dtype=object)
     weight = np.linspace(0.5, 2.0, len(y))
-    solver = {"C": 1.0, "class_weight": None, "max_iter": 1000, "tol": 1e-8}
+    solver = {"C": 1.0, "class_weight": None, "max_iter": 1000, "tol": 1e-8, "solver": "liblinear"}
     coef, intercept, _, _ = fit_calibrated(features, y, weight, np.arange(len(y)), **solver, cv=3,
                                            method="sigmoid", random_state=0)
-    direct = LogisticRegression(solver="liblinear", **solver).fit(features, y, sample_weight=weight)
+    direct = LogisticRegression(**solver).fit(features, y, sample_weight=weight)
     used, compact = used_columns(features)
+    assert np.shares_memory(compact.data, features.data)  # only the column numbers are copied
     assert len(used) < features.shape[1] and np.all(coef[np.setdiff1d(np.arange(features.shape[1]), used)] == 0)
     np.testing.assert_allclose(coef, direct.coef_.ravel(), atol=1e-6)
     np.testing.assert_allclose(intercept, direct.intercept_[0], atol=1e-6)

@@ -40,7 +40,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import DialogclsError, not_fitted_error
-from .estimator import check_classes, check_labels, fit_kinds, fit_strata, prior_weights, used_columns
+from .estimator import (SOLVERS, check_classes, check_labels, choose_solver, fit_kinds, fit_strata, prior_weights,
+                        used_columns)
 from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
@@ -113,10 +114,15 @@ class DialogueClassifier(TextClassifierProtocol):
         Passed to the logistic regressions.
     max_iter : int
         Solver iterations.
-    tol : float
-        Stopping tolerance of liblinear's solver (its own default is 0.01, scikit-learn's 1e-4).
-        1e-3 fits the corpus about a quarter faster than 1e-4, with the same leave-one-source-out
-        figures (``benchmarks/loso.py --param tol=1e-4``).
+    tol : float or None
+        Stopping tolerance of the solver; None: 1e-3 for liblinear (its own default is 0.01,
+        scikit-learn's 1e-4; 1e-3 fits the corpus about a quarter faster than 1e-4 with the same
+        leave-one-source-out figures, ``benchmarks/loso.py --param tol=1e-4``), 1e-4 for L-BFGS.
+    solver : {"auto", "liblinear", "lbfgs"}
+        The logistic regressions' solver. liblinear copies the rows it fits on and runs its folds
+        side by side; L-BFGS fits every fold on the one matrix and so holds a third of the memory.
+        "auto": liblinear up to 4 million stored values in the training matrix (about 7,000 posts),
+        L-BFGS above, where it is also faster (:data:`dialogcls.estimator.LIBLINEAR_MAX_VALUES`).
     random_state : int
         Seed of the fold split.
     n_jobs : int or None
@@ -149,8 +155,8 @@ class DialogueClassifier(TextClassifierProtocol):
                  cell_dialogue_shares: Mapping[str, float] | None = None,
                  top_level_threshold: float = 0.8, reply_shaped_threshold: float = 0.2,
                  calibration: str = "sigmoid", cv: int = 5, metadata_dropout: bool = True,
-                 class_weight: Any = "balanced", max_iter: int = 2000, tol: float = 1e-3,
-                 random_state: int = 0, n_jobs: int | None = None) -> None:
+                 class_weight: Any = "balanced", max_iter: int = 2000, tol: float | None = None,
+                 solver: str = "auto", random_state: int = 0, n_jobs: int | None = None) -> None:
         self.C = C
         self.n_features = n_features
         self.char_ngrams = char_ngrams
@@ -167,6 +173,7 @@ class DialogueClassifier(TextClassifierProtocol):
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.tol = tol
+        self.solver = solver
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -174,7 +181,7 @@ class DialogueClassifier(TextClassifierProtocol):
     _PARAMS = ("C", "n_features", "char_ngrams", "ngram_weight", "stratified", "top_level_dialogue_share",
                "reply_shaped_broadcast_share", "cell_dialogue_shares", "top_level_threshold",
                "reply_shaped_threshold", "calibration", "cv", "metadata_dropout",
-               "class_weight", "max_iter", "tol", "random_state", "n_jobs")
+               "class_weight", "max_iter", "tol", "solver", "random_state", "n_jobs")
     #: Parameters of the machine, not of the model: a model file does not hold them.
     RUNTIME_PARAMS = ("n_jobs",)
     #: What each parameter may be: checked by ``fit`` (E340) and when a model file is read (E208).
@@ -188,7 +195,8 @@ class DialogueClassifier(TextClassifierProtocol):
         "cell_dialogue_shares": lambda v: None if v is None or isinstance(v, Mapping) and all(
             number(0, 1)(share) is None for share in v.values()) else "None or {cell: share from 0 to 1}",
         "top_level_threshold": number(0, 1), "reply_shaped_threshold": number(0, 1),
-        "cv": number(2, integer=True), "max_iter": number(1, integer=True), "tol": number(0, low_open=True),
+        "cv": number(2, integer=True), "max_iter": number(1, integer=True), "tol": number(0, low_open=True, optional=True),
+        "solver": lambda v: None if v in SOLVERS else "one of " + ", ".join(map(repr, SOLVERS)),
         "random_state": number(0, integer=True, optional=True),
         "n_jobs": number(-math.inf, integer=True, optional=True),
     }
@@ -227,7 +235,7 @@ class DialogueClassifier(TextClassifierProtocol):
         # matrix is not held beside its compact copy through the fits
         used, features = used_columns(self.featurizer_.transform(posts))
         solver = {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "tol": self.tol,
-                  "n_jobs": self.n_jobs}
+                  "solver": choose_solver(self.solver, features), "n_jobs": self.n_jobs}
         self.classes_ = np.array(LABELS, dtype=object)
         coef, self.intercept_, self.calibration_, self.out_of_fold_scores_ = fit_strata(
             features, y, weight, groups, strata, len(STRATA) if self.stratified else 1, **solver, cv=self.cv,
