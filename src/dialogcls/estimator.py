@@ -301,9 +301,9 @@ def fit_kinds(features: sp.csr_matrix, y: np.ndarray, kinds: Sequence[str] | Non
 
 #: Training matrices with more stored values than this are fitted by L-BFGS, smaller ones by
 #: liblinear (``solver="auto"``). Measured (``train``, cross-validation included): the corpus,
-#: 2.0 million values, 8.1 s with liblinear and 10.9 s with L-BFGS; 10,000 posts, 5.5 million
-#: values, 19.4 s and 645 MB against 15.8 s and 441 MB; 50,000 posts, 27.6 million values,
-#: 106 s and 2,269 MB against 49 s and 808 MB.
+#: 2.0 million values, 8.1 s with liblinear and 10.9 s with L-BFGS; 10,000 posts, about 5.5
+#: million values, 19.4 s and 645 MB against 17.4 s and 451 MB; 50,000 posts, 27.6 million
+#: values, 106 s and 2,269 MB against 48.9 s and 857 MB.
 LIBLINEAR_MAX_VALUES = 4_000_000
 #: Each solver's default stopping tolerance (``tol=None``): liblinear's at 1e-3 fits the corpus
 #: about a quarter faster than at scikit-learn's 1e-4 with the same leave-one-source-out figures;
