@@ -46,7 +46,7 @@ from .features import FEATURE_NAMES, NGRAM_BLOCKS, Featurizer
 from .records import KINDS, LABELS, BatchResult, Post, PostBatch, Prediction, duplicate_groups
 from .rules import STRATA, reply_shaped, stratum
 from .scoring import BlockScores, BlockWeights, top_contributions
-from .sklearn_protocol import TextClassifierProtocol, check_params, flag, number
+from .sklearn_protocol import TextClassifierProtocol, check_params, flag, number, one_of
 
 _N_NAMED = len(FEATURE_NAMES)
 #: Posts featurised at once by :meth:`DialogueClassifier.batch`; bounds memory on large inputs.
@@ -196,7 +196,7 @@ class DialogueClassifier(TextClassifierProtocol):
             number(0, 1)(share) is None for share in v.values()) else "None or {cell: share from 0 to 1}",
         "top_level_threshold": number(0, 1), "reply_shaped_threshold": number(0, 1),
         "cv": number(2, integer=True), "max_iter": number(1, integer=True), "tol": number(0, low_open=True, optional=True),
-        "solver": lambda v: None if v in SOLVERS else "one of " + ", ".join(map(repr, SOLVERS)),
+        "solver": one_of(*SOLVERS),
         "random_state": number(0, integer=True, optional=True),
         "n_jobs": number(-math.inf, integer=True, optional=True),
     }
