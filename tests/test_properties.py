@@ -107,3 +107,30 @@ def test_fast_tokenizer_equals_one_regex_pass(text):
     from dialogcls.prep import TOKEN_PATTERN, tokenize
 
     assert tokenize(text) == TOKEN_PATTERN.findall(text)
+
+
+_JSON_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+                 | st.lists(st.text(max_size=8), max_size=3) | st.tuples(st.text(max_size=8)))
+#: A column: mostly one type (the fast routines), sometimes a mix, a nested value or a numpy scalar.
+_JSON_COLUMNS = st.one_of(
+    st.sampled_from([st.text(max_size=20), st.integers(), st.floats(), st.lists(st.text(max_size=8), max_size=3)])
+    .flatmap(lambda values: st.lists(st.none() | values, min_size=3, max_size=3)),
+    st.lists(_JSON_SCALARS | st.dictionaries(st.text(max_size=5), _JSON_SCALARS, max_size=2)
+             | st.integers().map(__import__("numpy").int64), min_size=3, max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(keys=st.lists(st.text(max_size=6), min_size=1, max_size=4, unique=True), data=st.data())
+def test_json_lines_equal_one_json_dumps_per_record(keys, data):
+    import json
+
+    from dialogcls.json_rows import json_default, json_lines
+
+    columns = [data.draw(_JSON_COLUMNS) for _ in keys]
+    absent = data.draw(st.lists(st.lists(st.sampled_from(keys), unique=True).map(tuple), min_size=3, max_size=3))
+    records = [{key: value for key, value in zip(keys, row) if key not in fields}
+               for row, fields in zip(zip(*columns), absent)]
+    expected = "".join(json.dumps(record, ensure_ascii=False, default=json_default) + "\n" for record in records)
+    assert json_lines(keys, columns, absent) == expected
+    assert json_lines(keys, columns) == "".join(json.dumps(dict(zip(keys, row)), ensure_ascii=False,
+                                                           default=json_default) + "\n" for row in zip(*columns))

@@ -1,4 +1,5 @@
-"""JSON rows: JSON Lines and JSON documents read into :class:`~dialogcls.readers.RawRow` tuples.
+"""JSON rows: JSON Lines and JSON documents read into :class:`~dialogcls.readers.RawRow` tuples, and
+table rows written as JSON Lines (:func:`json_lines`).
 
 A malformed line costs that line, and the fields that can still be read are kept (``salvage_json``);
 lone surrogates (``"\\ud800"``: not Unicode, cannot be written again) are replaced and reported.
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from json.encoder import encode_basestring
+from typing import Any, Iterator, Sequence
 
 from .readers import FileProblem, LineSource, RawRow, decode_problem, detect_encoding
 
@@ -132,9 +134,76 @@ def json_document_rows(data: bytes, encoding: str | None, unpack: Any) -> Iterat
         yield RawRow(number, record, problem)
 
 
+def json_default(value: Any) -> Any:
+    """What the writers put in JSON for a value JSON has no type for: numpy values as Python ones,
+    bytes as UTF-8 text, dates in ISO 8601, anything else as its ``str``."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+#: One value as JSON, as every output writes it: UTF-8 as it is, other types by :func:`json_default`.
+#: One encoder for all calls (``json.dumps`` with options builds a new one per call); ``encode``
+#: keeps no state between calls, so threads may share it.
+to_json = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
+
+
+def json_lines(keys: Sequence[Any], columns: Sequence[list[Any]],
+               absent: Sequence[tuple[Any, ...]] | None = None) -> str:
+    """Rows given by column (``columns[j][i]``: row ``i``'s value of ``keys[j]``) as JSON Lines, each
+    line what ``to_json(dict(zip(keys, row)))`` gives, without ``absent[i]``'s keys in row ``i``.
+
+    Column by column: each value is encoded once by a routine for its column's type, and a line is a
+    join of the row's parts, which is several times faster than building and encoding a dict per row.
+
+    Example
+    -------
+    >>> json_lines(["id", "cues"], [[1, None], [["thanks"], []]], absent=[(), ("cues",)])
+    '{"id": 1, "cues": ["thanks"]}\\n{"id": null}\\n'
+    """
+    if not all(type(key) is str for key in keys):  # JSON's key conversions (1 -> "1") stay the encoder's
+        records = [dict(zip(keys, row)) for row in zip(*columns)]
+        for record, fields in zip(records, absent or ()):
+            for name in fields:
+                del record[name]
+        return "".join([to_json(record) + "\n" for record in records])
+    parts = [[prefix + value for value in _encoded(column)]
+             for prefix, column in zip([encode_basestring(key) + ": " for key in keys], columns)]
+    lines = ["{" + ", ".join(row) + "}\n" for row in zip(*parts)]
+    for i, fields in enumerate(absent or ()):
+        if fields:
+            lines[i] = "{" + ", ".join(column[i] for key, column in zip(keys, parts) if key not in fields) + "}\n"
+    return "".join(lines)
+
+
+def _encoded(values: list[Any]) -> list[str]:
+    """Each value as JSON: strings, integers, finite floats, None and lists of strings by direct
+    routines, everything else by :data:`to_json`; the same text as the encoder gives in both cases."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        return ["null" if value is None else encode_basestring(value) for value in values]
+    if kinds <= {int}:
+        return ["null" if value is None else int.__repr__(value) for value in values]
+    if kinds <= {float, int} and all(value is None or value - value == 0 for value in values):  # no inf, no nan
+        return ["null" if value is None else type(value).__repr__(value) for value in values]
+    if kinds <= {list, tuple} and all(value is None or all(type(item) is str for item in value) for value in values):
+        return ["null" if value is None else "[" + ", ".join(map(encode_basestring, value)) + "]" for value in values]
+    return [to_json(value) for value in values]
+
+
 def _json_kind(value: Any) -> str:
     return {list: "array", str: "string", bool: "true/false", type(None): "null", int: "number",
             float: "number", dict: "object"}.get(type(value), type(value).__name__)
 
 
-__all__ = ["clean_surrogates", "salvage_json", "parse_json", "jsonl_rows", "json_document_rows"]
+__all__ = ["clean_surrogates", "salvage_json", "parse_json", "jsonl_rows", "json_document_rows", "json_default",
+           "to_json", "json_lines"]

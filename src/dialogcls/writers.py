@@ -23,7 +23,6 @@ Example
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DialogclsError
+from .json_rows import json_default, json_lines, to_json
 from .readers import detect_format
 
 #: Columns that hold a list of names per row.
@@ -229,12 +229,7 @@ class AtomicWriter:
         self.rows += len(frame)
         if self.fmt == "jsonl":
             keys = list(frame.columns)
-            records = [dict(zip(keys, row)) for row in zip(*(_column_values(frame[key]) for key in keys))]
-            for record, fields in zip(records, absent or ()):
-                for name in fields:
-                    del record[name]
-            lines = [json.dumps(record, ensure_ascii=False, default=_json_default) + "\n" for record in records]
-            self._handle.write("".join(lines))
+            self._handle.write(json_lines(keys, [_column_values(frame[key]) for key in keys], absent))
         elif self.fmt in ("csv", "tsv"):
             frame = _nested_as_json(frame)
             if self.excel:
@@ -252,7 +247,7 @@ class AtomicWriter:
 
         frame = frame.copy()
         for column in frame.columns[frame.dtypes == object]:
-            frame[column] = _object_column(frame, [_json_default(v) if isinstance(v, (np.generic, bytes))
+            frame[column] = _object_column(frame, [json_default(v) if isinstance(v, (np.generic, bytes))
                                                    and not isinstance(v, str) else v for v in frame[column]])
         try:
             table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -361,8 +356,8 @@ def _as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple, dict, np.ndarray)):
-        return json.dumps(value, ensure_ascii=False, default=_json_default)
-    return str(_json_default(value))
+        return to_json(value)
+    return str(json_default(value))
 
 
 #: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
@@ -420,7 +415,7 @@ def _nested_as_json(frame: Any) -> Any:
         values = frame[column].tolist()
         if any(isinstance(v, (list, tuple, dict, np.ndarray)) for v in values):
             nested[column] = _object_column(frame, [
-                json.dumps(v.tolist() if isinstance(v, np.ndarray) else v, ensure_ascii=False, default=_json_default)
+                to_json(v.tolist() if isinstance(v, np.ndarray) else v)
                 if isinstance(v, (list, tuple, dict, np.ndarray)) else v for v in values])
     return frame.assign(**nested) if nested else frame
 
@@ -451,18 +446,6 @@ def _column_values(column: Any) -> list[Any]:
     for row in np.flatnonzero(column.isna().to_numpy()).tolist():
         values[row] = None
     return values
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 __all__ = ["AtomicWriter", "OutputError", "check_output", "check_model_output", "remove_stale_temporaries", "LIST_COLUMNS"]
