@@ -113,10 +113,11 @@ _JSON_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.te
                  | st.lists(st.text(max_size=8), max_size=3) | st.tuples(st.text(max_size=8)))
 #: A column: mostly one type (the fast routines), sometimes a mix, a nested value or a numpy scalar.
 _JSON_COLUMNS = st.one_of(
-    st.sampled_from([st.text(max_size=20), st.integers(), st.floats(), st.lists(st.text(max_size=8), max_size=3)])
+    st.sampled_from([st.text(max_size=20), st.integers(), st.booleans(), st.floats(),
+                     st.lists(st.text(max_size=8), max_size=3)])
     .flatmap(lambda values: st.lists(st.none() | values, min_size=3, max_size=3)),
     st.lists(_JSON_SCALARS | st.dictionaries(st.text(max_size=5), _JSON_SCALARS, max_size=2)
-             | st.integers().map(__import__("numpy").int64), min_size=3, max_size=3))
+             | st.integers(-2**63, 2**63 - 1).map(__import__("numpy").int64), min_size=3, max_size=3))
 
 
 @settings(max_examples=300, deadline=None)

@@ -184,15 +184,20 @@ def json_lines(keys: Sequence[Any], columns: Sequence[list[Any]],
     return "".join(lines)
 
 
+_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
 def _encoded(values: list[Any]) -> list[str]:
-    """Each value as JSON: strings, integers, finite floats, None and lists of strings by direct
-    routines, everything else by :data:`to_json`; the same text as the encoder gives in both cases."""
+    """Each value as JSON: strings, integers, true/false, finite floats, None and lists of strings by
+    direct routines, everything else by :data:`to_json`; the same text as the encoder gives."""
     kinds = set(map(type, values))
     kinds.discard(type(None))
     if kinds <= {str}:
         return ["null" if value is None else encode_basestring(value) for value in values]
     if kinds <= {int}:
         return ["null" if value is None else int.__repr__(value) for value in values]
+    if kinds <= {bool}:
+        return [_JSON_CONSTANTS[value] for value in values]
     if kinds <= {float, int} and all(value is None or value - value == 0 for value in values):  # no inf, no nan
         return ["null" if value is None else type(value).__repr__(value) for value in values]
     if kinds <= {list, tuple} and all(value is None or all(type(item) is str for item in value) for value in values):
